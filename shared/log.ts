@@ -1,0 +1,65 @@
+/**
+ * Structured JSON logs, one object a line, as CloudWatch Logs Insights reads them.
+ * A logger carries context (the invoice reference above all) onto every line.
+ * Keys that can hold a secret are masked whatever their depth, so a careless
+ * call cannot leak a password or a token.
+ */
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|apikey|shopkey/i;
+
+export type LogFields = Record<string, unknown>;
+
+function threshold(): number {
+  const wanted = (process.env.LOG_LEVEL ?? 'info').toLowerCase() as Level;
+  return LEVELS[wanted] ?? LEVELS.info;
+}
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, ...(scrub({ ...value }, depth + 1) as object) };
+  }
+  if (value === null || typeof value !== 'object' || depth > 6) return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && item !== undefined ? '[redacted]' : scrub(item, depth + 1);
+  }
+  return out;
+}
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger whose lines also carry these fields. */
+  with(fields: LogFields): Logger;
+}
+
+export type LogSink = (line: string) => void;
+let sink: LogSink = (line) => process.stdout.write(line + '\n');
+
+/** Where lines go (tests capture them; the local stack may silence them). */
+export function setLogSink(next: LogSink): LogSink {
+  const previous = sink;
+  sink = next;
+  return previous;
+}
+
+export function createLogger(context: LogFields = {}): Logger {
+  const write = (level: Level, message: string, fields?: LogFields) => {
+    if (LEVELS[level] < threshold()) return;
+    const line = { level, time: new Date().toISOString(), message, ...(scrub({ ...context, ...fields }) as object) };
+    sink(JSON.stringify(line));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    with: (fields) => createLogger({ ...context, ...fields }),
+  };
+}
+
+export const log = createLogger({ service: 'seqr-webshop' });

@@ -1,0 +1,92 @@
+/**
+ * SEQR result codes and their names, as SEQR documents them (FACTS.md §5).
+ * The names are what `resultDescription` carries and what our typed errors expose.
+ */
+export const SEQR_RESULT_CODES = {
+  0: 'SUCCESS',
+  1: 'PENDING_APPROVAL',
+  2: 'REPORT_NOT_READY',
+  10: 'REJECTED_BUSINESS_LOGIC',
+  11: 'REJECTED_AMOUNT',
+  12: 'REJECTED_PAYMENT',
+  13: 'REJECTED_TOPUP',
+  20: 'AUTHENTICATION_FAILED',
+  21: 'ACCESS_DENIED',
+  22: 'INVALID_NEW_PASSWORD',
+  23: 'INVALID_ERS_REFERENCE',
+  29: 'INVALID_INITIATOR_PRINCIPAL_ID',
+  30: 'INVALID_RECEIVER_PRINCIPAL_ID',
+  31: 'INVALID_SENDER_PRINCIPAL_ID',
+  32: 'INVALID_TOPUP_PRINCIPAL_ID',
+  33: 'INVALID_INITIATOR_PRINCIPAL_STATE',
+  34: 'INVALID_RECEIVER_PRINCIPAL_STATE',
+  35: 'INVALID_SENDER_PRINCIPAL_STATE',
+  36: 'INVALID_TOPUP_PRINCIPAL_STATE',
+  37: 'INITIATOR_PRINCIPAL_NOT_FOUND',
+  38: 'RECEIVER_PRINCIPAL_NOT_FOUND',
+  39: 'SENDER_PRINCIPAL_NOT_FOUND',
+  40: 'TOPUP_PRINCIPAL_NOT_FOUND',
+  41: 'INVALID_PRODUCT',
+  42: 'INVALID_RECEIVER_ACCOUNT_TYPE',
+  43: 'INVALID_SENDER_ACCOUNT_TYPE',
+  44: 'INVALID_TOPUP_ACCOUNT_TYPE',
+  45: 'RECEIVER_ACCOUNT_NOT_FOUND',
+  46: 'SENDER_ACCOUNT_NOT_FOUND',
+  47: 'TOPUP_ACCOUNT_NOT_FOUND',
+  48: 'PAYMENT_IN_PROGRESS',
+  49: 'INVALID_INVOICE_DATA',
+  50: 'CANNOT_CANCEL_PAID_INVOICE',
+  51: 'CANNOT_CANCEL_INVOICE_IN_PROGRESS',
+  52: 'INVALID_CUSTOMER',
+  53: 'INVALID_SEQR_ID',
+  54: 'INVALID_INVOICE_REFERENCE',
+  55: 'PAYMENT_ALREADY_CANCELLED',
+  56: 'REGISTRATION_NOT_POSSIBLE',
+  57: 'REGISTRATION_PRINCIPAL_ALREADY_EXISTS',
+  58: 'PAYMENT_EXPIRED',
+  60: 'AUTHORIZATION_EXPIRED',
+  61: 'AUTHORIZATION_CANCELLED',
+  62: 'AUTHORIZATION_IN_PROGRESS',
+  63: 'INVALID_AUTHORIZATION_REFERENCE',
+  64: 'INVALID_NOTIFICATION_URL',
+  90: 'SYSTEM_ERROR',
+  91: 'UNSUPPORTED_OPERATION',
+  92: 'LICENSE_REJECTION',
+  93: 'SYSTEM_BUSY',
+  94: 'SERVICE_UNAVAILABLE',
+  95: 'INVOICE_ALREADY_CANCELED',
+  96: 'INVOICE_STATE_NOT_RESERVED',
+  97: 'RESELLER_NOT_ALLOWED_TO_DO_REFUND',
+  98: 'SUM_OF_REFUNDS_CAN_NOT_BE_MORE_THAN_ORIGINAL_TRANSACTION',
+  99: 'RECEIVER_ACCOUNT_DOES_NOT_ALLOW_REFUNDS',
+} as const;
+
+export type SeqrResultCode = keyof typeof SEQR_RESULT_CODES;
+export type SeqrResultName = (typeof SEQR_RESULT_CODES)[SeqrResultCode];
+
+/** The name SEQR gives a result code; codes SEQR may add later read as `UNKNOWN_<code>`. */
+export function resultCodeName(code: number): string {
+  return (SEQR_RESULT_CODES as Record<number, string>)[code] ?? `UNKNOWN_${code}`;
+}
+
+/** Codes that say SEQR (or its bank) is briefly unable to answer: safe to retry for idempotent reads. */
+export const TRANSIENT_RESULT_CODES: ReadonlySet<number> = new Set([90, 93, 94]);
+
+/** Invoice statuses SEQR reports (FACTS.md §4); EXPIRED comes from later servers. */
+export const INVOICE_STATUSES = [
+  'ISSUED',
+  'PAID',
+  'PENDING_ISSUER_ACKNOWLEDGE',
+  'CANCELED',
+  'FAILED',
+  'RESERVED',
+  'EXPIRED',
+] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** Statuses after which nothing more happens to an invoice. */
+export const FINAL_STATUSES: ReadonlySet<InvoiceStatus> = new Set(['PAID', 'CANCELED', 'FAILED', 'EXPIRED']);
+
+export function isFinalStatus(status: InvoiceStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores here and in CI: more workers only make the socket tests flaky.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
