@@ -1,0 +1,44 @@
+/**
+ * One DynamoDB document client per process. Locally DYNAMODB_ENDPOINT points
+ * at dynalite; deployed it is unset and the SDK finds DynamoDB itself.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { TABLE_ENV, type TableName } from '../../functions/catalog.js';
+
+let client: DynamoDBDocumentClient | undefined;
+
+export function documentClient(): DynamoDBDocumentClient {
+  if (!client) {
+    const endpoint = config.dynamoDbEndpoint;
+    const base = new DynamoDBClient(
+      endpoint
+        ? {
+            endpoint,
+            region: process.env.AWS_REGION ?? 'local',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+            maxAttempts: 3,
+          }
+        : { maxAttempts: 3 },
+    );
+    client = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+  return client;
+}
+
+export function tableName(table: TableName): string {
+  return config.table(TABLE_ENV[table]);
+}
+
+/** Epoch seconds, the unit DynamoDB's TTL reads in `expiresAt`. */
+export function epochSeconds(at: number = Date.now()): number {
+  return Math.floor(at / 1000);
+}
+
+/** An item past its `expiresAt` counts as gone: DynamoDB's TTL deletes lazily. */
+export function isExpired(item: { expiresAt?: number } | undefined, now: number = Date.now()): boolean {
+  return item?.expiresAt !== undefined && item.expiresAt <= epochSeconds(now);
+}
