@@ -1,0 +1,29 @@
+/**
+ * Key schemas of the tables. The CDK construct and the local stack (dynalite)
+ * both create tables from this, so the two never drift apart.
+ * Every table has a TTL on `expiresAt` (epoch seconds).
+ */
+import type { TableName } from '../../functions/catalog.js';
+
+export interface TableSchema {
+  partitionKey: string;
+  sortKey?: string;
+  /** Global secondary indexes, keys only: reads go back to the table for the item. */
+  indexes: readonly { name: string; partitionKey: string }[];
+}
+
+export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
+  invoices: {
+    partitionKey: 'invoiceReference',
+    indexes: [{ name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash' }],
+  },
+  connections: {
+    partitionKey: 'invoiceReference',
+    sortKey: 'connectionId',
+    indexes: [{ name: 'byConnectionId', partitionKey: 'connectionId' }],
+  },
+  periods: { partitionKey: 'slot', indexes: [] },
+  sessions: { partitionKey: 'sessionId', indexes: [] },
+};
+
+export const TTL_ATTRIBUTE = 'expiresAt';
