@@ -12,16 +12,7 @@ let client: DynamoDBDocumentClient | undefined;
 export function documentClient(): DynamoDBDocumentClient {
   if (!client) {
     const endpoint = config.dynamoDbEndpoint;
-    const base = new DynamoDBClient(
-      endpoint
-        ? {
-            endpoint,
-            region: process.env.AWS_REGION ?? 'local',
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-            maxAttempts: 3,
-          }
-        : { maxAttempts: 3 },
-    );
+    const base = new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
     client = DynamoDBDocumentClient.from(base, {
       marshallOptions: { removeUndefinedValues: true },
     });

@@ -1,0 +1,18 @@
+/**
+ * GET /invoices/{invoiceReference}/status?token=… (browser → us): the payment
+ * view's polling path when it has no socket. CORS for the shop's origins only.
+ */
+import { answer, corsHeaders, json, requestLogger, type HttpEvent, type HttpResult } from '../../shared/http.js';
+import { statusView } from '../../shared/invoices/invoice-views.js';
+import { pollStatus } from '../../shared/invoices/status-poll.js';
+import { log } from '../../shared/log.js';
+
+export const handler = async (event: HttpEvent): Promise<HttpResult> => {
+  const invoiceReference = event.pathParameters?.invoiceReference ?? '';
+  const logger = requestLogger(event, log).with({ invoiceReference });
+  return answer(
+    logger,
+    async () => json(200, statusView(await pollStatus(invoiceReference, event.queryStringParameters?.token, logger))),
+    corsHeaders(event),
+  );
+};

@@ -1,0 +1,70 @@
+/**
+ * DynamoDB on dynalite, in process: in memory for tests, on disk for `npm start`
+ * (so a restart loses nothing). Tables come from the same schemas CDK deploys.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { TableName } from '../functions/catalog.js';
+import { TABLE_SCHEMAS } from '../shared/store/schema.js';
+
+export interface RunningDynamoDb {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startDynamoDb(options: { port: number; host?: string; path?: string }): Promise<RunningDynamoDb> {
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function tableInput(name: string, table: TableName): CreateTableCommandInput {
+  const schema = TABLE_SCHEMAS[table];
+  const attributes = new Set([schema.partitionKey, ...(schema.sortKey ? [schema.sortKey] : []), ...schema.indexes.map((i) => i.partitionKey)]);
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: schema.partitionKey, KeyType: 'HASH' },
+      ...(schema.sortKey ? [{ AttributeName: schema.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(schema.indexes.length
+      ? {
+          GlobalSecondaryIndexes: schema.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' as const }],
+            Projection: { ProjectionType: 'KEYS_ONLY' as const },
+          })),
+        }
+      : {}),
+  };
+}
+
+/** Creates each table unless it is there already (a restart on the same data). */
+export async function createTables(endpoint: string, names: Record<TableName, string>): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  for (const [table, name] of Object.entries(names) as [TableName, string][]) {
+    try {
+      await client.send(new CreateTableCommand(tableInput(name, table)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  client.destroy();
+}

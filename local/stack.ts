@@ -1,0 +1,117 @@
+/**
+ * The whole product on one machine: dynalite, the SEQR simulator, and local
+ * gateways in front of the same handlers that run in AWS. Only endpoints differ
+ * (set through the same environment variables the CDK construct sets).
+ */
+import path from 'node:path';
+import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
+import { TABLE_ENV, type TableName } from '../functions/catalog.js';
+import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
+import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
+import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
+
+export const LOCAL_SHOP_API_KEY = 'local-shop-key';
+export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
+export const LOCAL_RESELLER = { resellerId: 'local-reseller', userId: '9900', password: 'local-password' };
+
+export interface LocalStackOptions {
+  /** 0 picks a free port (tests). */
+  httpPort?: number;
+  websocketPort?: number;
+  simulatorPort?: number;
+  dynamoDbPort?: number;
+  host?: string;
+  /** Folder for dynalite's data; in memory when not given. */
+  dataPath?: string;
+  /** Base URL SEQR calls notificationUrls on; defaults to the HTTP gateway's URL. */
+  publicBaseUrl?: string;
+  shopApiKey?: string;
+  simulator?: Omit<SimulatorOptions, 'port' | 'host'>;
+  /** Extra environment for the handlers (tests tune time-outs). */
+  env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  httpUrl: string;
+  websocketUrl: string;
+  websocketCallbackUrl: string;
+  simulator: RunningSimulator;
+  dynamoDbEndpoint: string;
+  shopApiKey: string;
+  websocket: RunningWebSocketGateway;
+  stop(): Promise<void>;
+}
+
+const TABLE_NAMES: Record<TableName, string> = {
+  invoices: 'seqr-invoices',
+  connections: 'seqr-connections',
+  periods: 'seqr-periods',
+  sessions: 'seqr-sessions',
+};
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    const dynamo: RunningDynamoDb = await startDynamoDb({ port: options.dynamoDbPort ?? 0, host, ...(options.dataPath ? { path: options.dataPath } : {}) });
+    started.push(dynamo);
+    await createTables(dynamo.endpoint, TABLE_NAMES);
+
+    const simulator = await startSeqrSimulator({
+      port: options.simulatorPort ?? 8089,
+      host,
+      terminals: [LOCAL_TERMINAL],
+      reseller: LOCAL_RESELLER,
+      ...options.simulator,
+    });
+    started.push(simulator);
+
+    const websocket = await startWebSocketGateway({ port: options.websocketPort ?? 3001, host });
+    started.push(websocket);
+    const http: RunningGateway = await startHttpGateway({ port: options.httpPort ?? 3000, host });
+    started.push(http);
+
+    const shopApiKey = options.shopApiKey ?? process.env.SHOP_API_KEY ?? LOCAL_SHOP_API_KEY;
+    const env: Record<string, string> = {
+      AWS_REGION: process.env.AWS_REGION ?? 'local',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SEQR_ENDPOINT_URL: simulator.soapUrl,
+      SEQR_TERMINAL_ID: LOCAL_TERMINAL.terminalId,
+      SEQR_TERMINAL_PASSWORD: LOCAL_TERMINAL.password,
+      SEQR_RESELLER_ID: LOCAL_RESELLER.resellerId,
+      SEQR_RESELLER_USER_ID: LOCAL_RESELLER.userId,
+      SEQR_RESELLER_PASSWORD: LOCAL_RESELLER.password,
+      SHOP_API_KEY: shopApiKey,
+      PUBLIC_BASE_URL: options.publicBaseUrl ?? http.url,
+      WEBSOCKET_URL: websocket.url,
+      WEBSOCKET_CALLBACK_URL: websocket.callbackUrl,
+      ALLOWED_ORIGINS: 'http://localhost:*,http://127.0.0.1:*',
+      SECURE_COOKIES: 'false',
+      ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
+      ...options.env,
+    };
+    // Handlers read their configuration from the environment, deployed and here alike.
+    Object.assign(process.env, env);
+
+    return {
+      httpUrl: http.url,
+      websocketUrl: websocket.url,
+      websocketCallbackUrl: websocket.callbackUrl,
+      simulator,
+      dynamoDbEndpoint: dynamo.endpoint,
+      shopApiKey,
+      websocket,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export const DEFAULT_DATA_PATH = path.resolve(import.meta.dirname, '..', '.data', 'dynamodb');

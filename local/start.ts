@@ -1,0 +1,46 @@
+/**
+ * `npm start`: the local stack on fixed ports, data kept in .data/.
+ * Ports and the public base URL come from the environment.
+ */
+import { DEFAULT_DATA_PATH, startLocalStack } from './stack.js';
+
+function port(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number`);
+  return value;
+}
+
+const stack = await startLocalStack({
+  httpPort: port('HTTP_PORT', 3000),
+  websocketPort: port('WEBSOCKET_PORT', 3001),
+  simulatorPort: port('SEQR_SIMULATOR_PORT', 8089),
+  dynamoDbPort: port('DYNAMODB_PORT', 0),
+  host: process.env.HOST ?? '127.0.0.1',
+  dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
+  ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
+});
+
+process.stdout.write(
+  [
+    '',
+    'SEQR webshop payments: local stack',
+    `  HTTP API        ${stack.httpUrl}`,
+    `  WebSocket       ${stack.websocketUrl}`,
+    `  SEQR simulator  ${stack.simulator.baseUrl}  (SOAP: ${stack.simulator.soapUrl})`,
+    `  Sample shop     ${stack.httpUrl}/shop`,
+    `  Shop key        ${stack.shopApiKey}  (local only: Authorization: Bearer ${stack.shopApiKey})`,
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n') + '\n',
+);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping…\n`);
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,44 @@
+/**
+ * SEQR's call to our notificationUrl: the token in the path names the invoice;
+ * the body (empty, or `invoiceReference=…`) is only a cross-check.
+ */
+import { HttpError } from '../http.js';
+import type { Logger } from '../log.js';
+import { sleep } from '../seqr/retry.js';
+import { findInvoiceByNotificationTokenHash, type StoredInvoice } from '../store/invoices.js';
+import { confirmPayment } from './payment-status.js';
+import { hashToken } from './tokens.js';
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+async function invoiceForToken(token: string): Promise<StoredInvoice | undefined> {
+  const hash = hashToken(token);
+  const found = await findInvoiceByNotificationTokenHash(hash);
+  if (found) return found;
+  // The token index is eventually consistent: one short second look before calling it unknown.
+  await sleep(150);
+  return findInvoiceByNotificationTokenHash(hash);
+}
+
+export async function handleNotification(token: string | undefined, body: string, log: Logger): Promise<StoredInvoice> {
+  const receivedAt = Date.now();
+  if (!token || !TOKEN_SHAPE.test(token)) throw new HttpError(404, 'not_found', 'Unknown notification.');
+  const invoice = await invoiceForToken(token);
+  if (!invoice) {
+    log.warn('notification for an unknown token');
+    throw new HttpError(404, 'not_found', 'Unknown notification.');
+  }
+  const logger = log.with({ invoiceReference: invoice.invoiceReference });
+  const named = new URLSearchParams(body).get('invoiceReference');
+  if (named && named !== invoice.invoiceReference) {
+    logger.warn('notification body names another invoice; the token decides', { bodyInvoiceReference: named });
+  }
+  logger.info('notification received', { storedStatus: invoice.status });
+  try {
+    return await confirmPayment(invoice, logger, receivedAt);
+  } catch (error) {
+    // The alarm on this line tells the shop a payment may be reversed by SEQR.
+    logger.error('notification not confirmed', { error, ms: Date.now() - receivedAt });
+    throw new HttpError(502, 'not_confirmed', 'The payment status could not be confirmed with SEQR.');
+  }
+}

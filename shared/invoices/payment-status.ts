@@ -1,0 +1,63 @@
+/**
+ * Asking SEQR for an invoice's status and acting on the answer. A PAID answer
+ * to getPaymentStatus is what commits a payment at SEQR (unasked for 20 s, SEQR
+ * reverses it), so the notification path asks at once and retries quickly.
+ */
+import type { Logger } from '../log.js';
+import { getSeqrClient } from '../seqr/client.js';
+import { pushToSubscribers, statusMessage } from '../push/push.js';
+import { advanceStatus, getInvoice, isFinal, type StoredInvoice, type StoredReceipt } from '../store/invoices.js';
+import type { PaymentStatusResult } from '../seqr/types.js';
+
+/** How long the notification path may keep asking SEQR: well inside its 20 s window. */
+export const CONFIRMATION_BUDGET_MS = Number(process.env.CONFIRMATION_BUDGET_MS ?? 12_000);
+
+function receiptOf(result: PaymentStatusResult): StoredReceipt | undefined {
+  const r = result.receipt;
+  if (!r) return undefined;
+  return {
+    ...(r.paymentReference ? { paymentReference: String(r.paymentReference) } : {}),
+    ...(r.paymentDate ? { paymentDate: String(r.paymentDate) } : {}),
+    ...(r.payerTerminalId ? { payerTerminalId: String(r.payerTerminalId) } : {}),
+    ...(r.receiverName ? { receiverName: String(r.receiverName) } : {}),
+    ...(r.terminalId ? { terminalId: String(r.terminalId) } : {}),
+  };
+}
+
+/**
+ * getPaymentStatus, then store what changed and push it. Returns the invoice as
+ * it now stands. Throws when SEQR cannot be asked (the caller decides what that means).
+ */
+export async function refreshFromSeqr(invoice: StoredInvoice, log: Logger, options: { deadline?: number } = {}): Promise<StoredInvoice> {
+  const started = Date.now();
+  const result = await getSeqrClient().getPaymentStatus(invoice.invoiceReference, invoice.seqrVersion, options);
+  log.info('payment status from SEQR', { status: result.status, seqrVersion: result.version, ms: Date.now() - started });
+  if (result.status === invoice.status) return invoice;
+  const receipt = receiptOf(result);
+  const updated = await advanceStatus(invoice.invoiceReference, {
+    status: result.status,
+    seqrVersion: result.version,
+    ...(result.ersReference ? { ersReference: result.ersReference } : {}),
+    ...(receipt ? { receipt } : {}),
+  });
+  if (!updated) {
+    // Someone else stored a change first (a duplicate notification, a poll): theirs stands.
+    return (await getInvoice(invoice.invoiceReference)) ?? invoice;
+  }
+  log.info('invoice status changed', { from: invoice.status, to: updated.status, version: updated.version });
+  await pushToSubscribers(statusMessage(updated), log);
+  return updated;
+}
+
+/**
+ * The notification path: confirm with SEQR now. An invoice already stored as
+ * final was confirmed by whoever stored it; it is only pushed again (pushes are
+ * once per connection, so this sends nothing twice).
+ */
+export async function confirmPayment(invoice: StoredInvoice, log: Logger, receivedAt = Date.now()): Promise<StoredInvoice> {
+  if (isFinal(invoice)) {
+    await pushToSubscribers(statusMessage(invoice), log);
+    return invoice;
+  }
+  return refreshFromSeqr(invoice, log, { deadline: receivedAt + CONFIRMATION_BUDGET_MS });
+}

@@ -1,0 +1,36 @@
+/**
+ * WebSocket subscriptions: a browser connects with the invoice and its subscribe
+ * token, says `{"action":"subscribe"}`, and is sent the current status at once,
+ * so a payment finished before the socket opened is never missed.
+ */
+import type { Logger } from './log.js';
+import { pushToConnection, statusMessage } from './push/push.js';
+import { addConnection, findConnection, removeConnection } from './store/connections.js';
+import { getInvoice } from './store/invoices.js';
+import { invoiceForSubscriber } from './invoices/subscriber.js';
+
+/** $connect: refuse (throws HttpError 404) unless the token is the invoice's subscribe token. */
+export async function connect(invoiceReference: string | undefined, token: string | undefined, connectionId: string, log: Logger): Promise<void> {
+  const invoice = await invoiceForSubscriber(invoiceReference, token);
+  await addConnection(invoice.invoiceReference, connectionId);
+  log.info('socket connected', { connectionId });
+}
+
+/** subscribe: send the current status to this connection. */
+export async function subscribe(connectionId: string, log: Logger): Promise<boolean> {
+  const connection = await findConnection(connectionId);
+  if (!connection) {
+    log.warn('subscribe from an unknown connection', { connectionId });
+    return false;
+  }
+  const invoice = await getInvoice(connection.invoiceReference);
+  if (!invoice) return false;
+  const outcome = await pushToConnection(connection, statusMessage(invoice), log.with({ invoiceReference: invoice.invoiceReference }));
+  return outcome === 'sent' || outcome === 'skipped';
+}
+
+export async function disconnect(connectionId: string, log: Logger): Promise<void> {
+  const connection = await findConnection(connectionId);
+  if (connection) await removeConnection(connection.invoiceReference, connection.connectionId);
+  log.info('socket disconnected', { connectionId, invoiceReference: connection?.invoiceReference });
+}
