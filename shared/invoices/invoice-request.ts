@@ -74,6 +74,10 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), root);
+}
+
 /** Validates the body and prices it; throws HttpError 400/422 naming the field. */
 export function parseInvoiceRequest(body: unknown): PricedInvoice {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -87,7 +91,7 @@ export function parseInvoiceRequest(body: unknown): PricedInvoice {
       throw new HttpError(400, 'unknown_field', `${field} is not a field of an invoice.`, field);
     }
     const field = fieldPath(issue.path);
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
     if (missing) throw new HttpError(400, 'missing_field', `${field} is required.`, field);
     throw new HttpError(400, 'invalid_field', `${field} ${issue.message}`.trim(), field);
   }
