@@ -1,0 +1,53 @@
+/** Exact money: decimal strings and integer minor units, never binary floats. */
+import { describe, expect, it } from 'vitest';
+import { formatMinor, isKnownCurrency, lineTotalMinor, minorUnitDigits, toScaled } from '../../shared/money.js';
+import { parseInvoiceRequest } from '../../shared/invoices/invoice-request.js';
+
+describe('When amounts are parsed and totalled', () => {
+  it('should total 0.10 + 0.20 as exactly 0.30', () => {
+    const invoice = parseInvoiceRequest({
+      title: 't',
+      currency: 'SEK',
+      rows: [
+        { description: 'a', quantity: '1', unitPrice: '0.10' },
+        { description: 'b', quantity: '1', unitPrice: '0.20' },
+      ],
+    });
+    expect(invoice.total).toBe('0.30');
+  });
+
+  it('should keep large totals exact beyond what a double can hold in cents', () => {
+    const invoice = parseInvoiceRequest({
+      title: 't',
+      currency: 'SEK',
+      rows: [{ description: 'a', quantity: '999', unitPrice: '999999999999.99' }],
+    });
+    expect(invoice.total).toBe('998999999999990.01');
+  });
+
+  it('should use the currency’s own minor unit digits', () => {
+    expect(minorUnitDigits('SEK')).toBe(2);
+    expect(minorUnitDigits('JPY')).toBe(0);
+    expect(parseInvoiceRequest({ title: 't', currency: 'JPY', rows: [{ description: 'a', quantity: '3', unitPrice: '100' }] }).total).toBe('300');
+  });
+
+  it('should refuse a line total that is not a whole minor unit rather than round it', () => {
+    expect(() => lineTotalMinor('1.5', '0.99', 2)).toThrow();
+    expect(lineTotalMinor('1.5', '1.00', 2)).toBe(150n);
+  });
+
+  it('should format and scale without losing digits', () => {
+    expect(toScaled('25', 2)).toBe(2500n);
+    expect(toScaled('25.10', 2)).toBe(2510n);
+    expect(toScaled('25.001', 2)).toBeUndefined();
+    expect(formatMinor(5n, 2)).toBe('0.05');
+    expect(formatMinor(-150n, 2)).toBe('-1.50');
+    expect(formatMinor(300n, 0)).toBe('300');
+  });
+
+  it('should know ISO 4217 currencies and no others', () => {
+    expect(isKnownCurrency('SEK')).toBe(true);
+    expect(isKnownCurrency('EUR')).toBe(true);
+    expect(isKnownCurrency('XYZ')).toBe(false);
+  });
+});
