@@ -3,7 +3,10 @@
  * gateways in front of the same handlers that run in AWS. Only endpoints differ
  * (set through the same environment variables the CDK construct sets).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { buildPaymentView } from '../web/build.js';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
 import { TABLE_ENV, type TableName } from '../functions/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
@@ -76,6 +79,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const http: RunningGateway = await startHttpGateway({ port: options.httpPort ?? 3000, host });
     started.push(http);
 
+    // The payment view is served from a built file, as the deployed function serves its bundled copy.
+    const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
+    const paymentViewAsset = path.join(assetDir, 'payment-view.js');
+    await buildPaymentView({ outfile: paymentViewAsset });
+
     const shopApiKey = options.shopApiKey ?? process.env.SHOP_API_KEY ?? LOCAL_SHOP_API_KEY;
     const env: Record<string, string> = {
       AWS_REGION: process.env.AWS_REGION ?? 'local',
@@ -94,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBSOCKET_CALLBACK_URL: websocket.callbackUrl,
       ALLOWED_ORIGINS: 'http://localhost:*,http://127.0.0.1:*',
       SECURE_COOKIES: 'false',
+      PAYMENT_VIEW_ASSET: paymentViewAsset,
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
       ...options.env,
     };

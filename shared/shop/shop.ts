@@ -104,7 +104,7 @@ export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResul
     backUrl: `${base}/shop/done`,
     sessionId: s.sessionId,
   });
-  const created = await createInvoice(priced, log.with({ sessionId: s.sessionId }));
+  const created = await createInvoice(priced, log);
   await saveSession({ ...s, invoiceReference: created.invoiceReference, subscribeToken: created.subscribeToken, checkedOutCart: cartKey(s.cart) });
   return html(200, checkoutPage({ invoiceReference: created.invoiceReference, subscribeToken: created.subscribeToken, total: created.total.value, cart: s.cart, apiBaseUrl: base }), cookies);
 }

@@ -1,0 +1,218 @@
+/** The payment view's pure parts, its build and the Lambda serving it: no browser. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildPaymentView, trimQrcodePlugin, PAYMENT_VIEW_ENTRY } from '../../web/build.js';
+import {
+  baseUrlFromSrc,
+  detectPlatform,
+  invoiceLink,
+  invoiceQrText,
+  parseFragment,
+  resolveConfig,
+  resolveLanguage,
+  statusUrl,
+  usableWebsocketUrl,
+  websocketConnectUrl,
+} from '../../web/payment-view/config.js';
+import { TEXTS } from '../../web/payment-view/i18n.js';
+import { qrPath } from '../../web/payment-view/qr.js';
+import { parseSocketMessage, parseStatusResponse } from '../../web/payment-view/status.js';
+
+const SRC = 'https://abc.execute-api.eu-north-1.amazonaws.com/seqr/payment-view.js#!invoiceReference=1234567&token=a%2Bb%2Fc&layout=small&language=sv&paidCallback=onPaid';
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1';
+const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const env = { userAgent: DESKTOP, languages: ['en-US'], defaultWebsocketUrl: '__SEQR_WEBSOCKET_URL__' };
+
+describe('script parameters', () => {
+  it('parses the fragment (with or without "!"), keeping "+" as a plus', () => {
+    expect(parseFragment(SRC)).toEqual({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', paidCallback: 'onPaid' });
+    expect(parseFragment('https://x/seqr/payment-view.js#invoiceReference=1&token=a+b')).toEqual({ invoiceReference: '1', token: 'a+b' });
+    expect(parseFragment('https://x/seqr/payment-view.js')).toEqual({});
+    expect(parseFragment('https://x/a.js#!bad=%E0%A4%A&=x&noeq')).toEqual({ bad: '%E0%A4%A' });
+  });
+
+  it('derives the API base URL from the script URL', () => {
+    expect(baseUrlFromSrc(SRC)).toBe('https://abc.execute-api.eu-north-1.amazonaws.com');
+    expect(baseUrlFromSrc('https://api.example.com/prod/seqr/payment-view.js?v=2#!x=1')).toBe('https://api.example.com/prod');
+    expect(baseUrlFromSrc('http://127.0.0.1:3000/seqr/payment-view.js')).toBe('http://127.0.0.1:3000');
+  });
+
+  it('detects the platform as seqrShop.js did', () => {
+    expect(detectPlatform(DESKTOP)).toBe('desktop');
+    expect(detectPlatform(IPHONE)).toBe('mobile');
+    expect(detectPlatform('Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)')).toBe('mobile');
+    expect(detectPlatform('Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36')).toBe('mobile');
+    expect(detectPlatform('Mozilla/5.0 (compatible; MSIE 10.0; Windows Phone 8.0; IEMobile/10.0)')).toBe('mobile');
+    expect(detectPlatform('Mozilla/5.0 (BlackBerry; U; BlackBerry 9900; en)')).toBe('unsupported');
+    expect(detectPlatform('Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en)')).toBe('unsupported');
+  });
+
+  it('resolves the language: parameter, else browser, else English', () => {
+    expect(resolveLanguage('sv', ['en-US'])).toBe('sv');
+    expect(resolveLanguage('SV_se', [])).toBe('sv');
+    expect(resolveLanguage('xx', ['sv-SE'])).toBe('en');
+    expect(resolveLanguage(undefined, ['sv-SE', 'en'])).toBe('sv');
+    expect(resolveLanguage('', ['de-DE'])).toBe('en');
+    expect(resolveLanguage(undefined, [])).toBe('en');
+  });
+
+  it('uses the baked-in WebSocket URL only when it was replaced', () => {
+    expect(usableWebsocketUrl('__SEQR_WEBSOCKET_URL__')).toBeUndefined();
+    expect(usableWebsocketUrl('')).toBeUndefined();
+    expect(usableWebsocketUrl('wss://ws.example.com/prod/')).toBe('wss://ws.example.com/prod');
+  });
+
+  it('resolves a whole configuration', () => {
+    const result = resolveConfig(SRC, '', env);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { config } = result;
+    expect(config).toMatchObject({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', platform: 'desktop', pollIntervalMs: 1000, linkScheme: 'SEQR' });
+    expect(config.websocketUrl).toBeUndefined();
+    expect(statusUrl(config)).toBe('https://abc.execute-api.eu-north-1.amazonaws.com/invoices/1234567/status?token=a%2Bb%2Fc');
+
+    const withSocket = resolveConfig(SRC, '', { ...env, userAgent: IPHONE, defaultWebsocketUrl: 'wss://ws.example.com/prod' });
+    expect(withSocket.ok && withSocket.config.platform).toBe('mobile');
+    expect(withSocket.ok && websocketConnectUrl(withSocket.config)).toBe('wss://ws.example.com/prod/?invoice=1234567&token=a%2Bb%2Fc');
+    const overridden = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('ws://127.0.0.1:9/')}`, '', env);
+    expect(overridden.ok && overridden.config.websocketUrl).toBe('ws://127.0.0.1:9');
+    // Unknown layout → standard; JSON in the script body as in seqrShop.js; fragment wins.
+    const body = resolveConfig('https://x/seqr/payment-view.js#!layout=huge', '{"invoiceReference":"99","layout":"small","mode":"demo"}', env);
+    expect(body.ok && body.config).toMatchObject({ invoiceReference: '99', layout: 'standard', linkScheme: 'SEQR-DEMO' });
+    expect(resolveConfig('https://x/seqr/payment-view.js#!token=t', '', env)).toMatchObject({ ok: false, language: 'en' });
+  });
+
+  it('builds the QR text and the deep link', () => {
+    expect(invoiceQrText('12345')).toBe('HTTP://SEQR.SE/R12345');
+    expect(invoiceLink('12345')).toBe('SEQR://SEQR.SE/R12345');
+    expect(invoiceLink('12345', 'SEQR-DEMO')).toBe('SEQR-DEMO://SEQR.SE/R12345');
+  });
+
+  it('has every status text in every language', () => {
+    const keys = Object.keys(TEXTS.en.status).sort();
+    for (const texts of Object.values(TEXTS)) expect(Object.keys(texts.status).sort()).toEqual(keys);
+  });
+});
+
+describe('status messages', () => {
+  it('reads poll answers and socket pushes for this invoice only', () => {
+    expect(parseStatusResponse({ invoiceReference: '1', status: 'PAID', ersReference: 'E', version: 2 }, '1')).toEqual({ invoiceReference: '1', status: 'PAID', ersReference: 'E', version: 2 });
+    expect(parseStatusResponse({ invoiceReference: '2', status: 'PAID' }, '1')).toBeUndefined();
+    expect(parseStatusResponse({ status: '' }, '1')).toBeUndefined();
+    expect(parseSocketMessage('{"type":"invoice.status","invoiceReference":"1","status":"CANCELED"}', '1')).toEqual({ invoiceReference: '1', status: 'CANCELED' });
+    expect(parseSocketMessage('{"type":"other","status":"PAID"}', '1')).toBeUndefined();
+    expect(parseSocketMessage('not json', '1')).toBeUndefined();
+  });
+});
+
+describe('build', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'seqr-build-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('bundles one small IIFE holding the WebSocket placeholder once', async () => {
+    const outfile = join(dir, 'payment-view.js');
+    const { bytes } = await buildPaymentView({ outfile });
+    expect(bytes).toBeLessThan(36_000);
+    const { readFile } = await import('node:fs/promises');
+    const code = await readFile(outfile, 'utf8');
+    expect(code.split('"__SEQR_WEBSOCKET_URL__"')).toHaveLength(2);
+    expect(code).not.toMatch(/^\s*(import|export)\b/m);
+    expect(code).not.toContain('image/gif');
+  });
+
+  it('the trimmed qrcode-generator draws exactly what the full library draws', async () => {
+    const outfile = join(dir, 'qr.mjs');
+    await build({ entryPoints: [PAYMENT_VIEW_ENTRY.replace(/main\.ts$/, 'qr.ts')], outfile, bundle: true, format: 'esm', plugins: [trimQrcodePlugin], logLevel: 'silent' });
+    const trimmed = (await import(pathToFileURL(outfile).href)) as { qrPath: typeof qrPath };
+    for (const text of ['HTTP://SEQR.SE/R1', 'HTTP://SEQR.SE/R202406101234567890', 'HTTP://SEQR.SE/Rabc-lower', 'HTTP://SEQR.SE/R' + '9'.repeat(120)]) {
+      expect(trimmed.qrPath(text)).toEqual(qrPath(text));
+    }
+    // Alphanumeric mode keeps a typical invoice code at version 2 (25 modules + quiet zone).
+    expect(qrPath('HTTP://SEQR.SE/R1718000000123').size).toBe(25 + 8);
+  });
+});
+
+describe('payment view handler', () => {
+  let dir: string;
+  let asset: string;
+  const saved = { asset: process.env.PAYMENT_VIEW_ASSET, ws: process.env.WEBSOCKET_URL };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'seqr-handler-'));
+    asset = join(dir, 'payment-view.js');
+    await writeFile(asset, 'var a="__SEQR_WEBSOCKET_URL__";console.log(a);');
+  });
+  afterEach(() => {
+    process.env.PAYMENT_VIEW_ASSET = saved.asset;
+    process.env.WEBSOCKET_URL = saved.ws;
+    if (saved.asset === undefined) delete process.env.PAYMENT_VIEW_ASSET;
+    if (saved.ws === undefined) delete process.env.WEBSOCKET_URL;
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function freshHandler(assetPath: string, websocketUrl: string | undefined) {
+    process.env.PAYMENT_VIEW_ASSET = assetPath;
+    if (websocketUrl === undefined) delete process.env.WEBSOCKET_URL;
+    else process.env.WEBSOCKET_URL = websocketUrl;
+    vi.resetModules();
+    const { handler } = await import('../../functions/payment-view/handler.js');
+    return (headers: Record<string, string> = {}) =>
+      handler({ headers, rawPath: '/seqr/payment-view.js', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2) as Promise<APIGatewayProxyStructuredResultV2>;
+  }
+
+  it('serves the script with the WebSocket URL baked in, cached, with an ETag', async () => {
+    const get = await freshHandler(asset, 'wss://ws.example.com/prod/');
+    const ok = await get();
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toBe('var a="wss://ws.example.com/prod";console.log(a);');
+    expect(ok.headers).toMatchObject({ 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' });
+    expect(ok.headers?.['access-control-allow-origin']).toBeUndefined();
+    const etag = String(ok.headers?.etag);
+    expect(etag).toMatch(/^"[\w-]+"$/);
+
+    // Read once per process: a changed file is not seen.
+    await writeFile(asset, 'changed');
+    expect((await get()).body).toBe(ok.body);
+    await writeFile(asset, 'var a="__SEQR_WEBSOCKET_URL__";console.log(a);');
+
+    for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const notModified = await get({ 'if-none-match': header });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.body).toBeUndefined();
+      expect(notModified.headers?.etag).toBe(etag);
+    }
+    expect((await get({ 'if-none-match': '"other"' })).statusCode).toBe(200);
+  });
+
+  it('JSON-escapes the URL and bakes in "" when WEBSOCKET_URL is unset', async () => {
+    const tricky = await freshHandler(asset, 'wss://x.example.com/a"b\\c');
+    expect((await tricky()).body).toBe('var a="wss://x.example.com/a\\"b\\\\c";console.log(a);');
+    const unset = await freshHandler(asset, undefined);
+    expect((await unset()).body).toBe('var a="";console.log(a);');
+  });
+
+  it('answers 500 when the script is missing', async () => {
+    const get = await freshHandler(join(dir, 'missing.js'), 'wss://x');
+    const { setLogSink } = await import('../../shared/log.js');
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      expect((await get()).statusCode).toBe(500);
+    } finally {
+      setLogSink(previous);
+    }
+    expect(lines.join('\n')).toContain('payment view script unreadable');
+  });
+});

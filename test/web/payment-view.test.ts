@@ -1,0 +1,347 @@
+/**
+ * The payment view in Chromium, against a fake status API (HTTP + WebSocket)
+ * on one origin and a shop page on another, with the script served by the
+ * real Lambda handler from a fresh build.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/payment-view/handler.js';
+import { buildPaymentView } from '../../web/build.js';
+import { launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
+import { startFakeStatusServer, type FakeStatusServer } from './fake-status-server.js';
+import { paymentViewScriptSrc, seqrCalls, startShopServer, type ShopServer } from './shop-page.js';
+
+let browser: Browser;
+let api: FakeStatusServer;
+let shop: ShopServer;
+let buildDir: string;
+let closedPort: number;
+const contexts: BrowserContext[] = [];
+
+function scriptEvent(headers: Record<string, string>): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'GET /seqr/payment-view.js',
+    rawPath: '/seqr/payment-view.js',
+    rawQueryString: '',
+    headers,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'test',
+      apiId: 'test',
+      domainName: '127.0.0.1',
+      domainPrefix: '127',
+      http: { method: 'GET', path: '/seqr/payment-view.js', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: 'test',
+      routeKey: 'GET /seqr/payment-view.js',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+async function freePortThatIsClosed(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  buildDir = await mkdtemp(join(tmpdir(), 'seqr-payment-view-'));
+  const outfile = join(buildDir, 'payment-view.js');
+  const [, fake, shopServer, launched, port] = await Promise.all([
+    buildPaymentView({ outfile, minify: true }),
+    startFakeStatusServer({ serveScript: async (headers) => handler(scriptEvent(headers)) }),
+    startShopServer(),
+    launchBrowser(),
+    freePortThatIsClosed(),
+  ]);
+  api = fake;
+  shop = shopServer;
+  browser = launched;
+  closedPort = port;
+  // Read by the handler on its first request.
+  process.env.PAYMENT_VIEW_ASSET = outfile;
+  process.env.WEBSOCKET_URL = api.websocketUrl;
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([api?.close(), shop?.close()]);
+  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+});
+
+let counter = 0;
+function newInvoice(status = 'ISSUED'): { ref: string; token: string } {
+  counter++;
+  const ref = `${Date.now() % 1_000_000_000}${String(counter).padStart(3, '0')}`;
+  // `+` and `/` check that the token survives the fragment and the query string.
+  const token = `tok+${counter}/x`;
+  api.addInvoice(ref, token, status);
+  return { ref, token };
+}
+
+async function openCheckout(
+  params: Record<string, string | undefined>,
+  shopper: Shopper = 'desktop',
+  contextOptions: BrowserContextOptions = {},
+): Promise<Page> {
+  const { context, page } = await newShopperPage(browser, shopper, contextOptions);
+  contexts.push(context);
+  await page.goto(shop.checkoutUrl(paymentViewScriptSrc(api.baseUrl, params)));
+  await paymentView(page).waitFor();
+  return page;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Emulates the page being hidden or shown again (the trip to the SEQR app). */
+async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
+  await page.evaluate((value) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => value === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
+
+describe('payment view', () => {
+  it('desktop: draws the QR code, follows the WebSocket, turns PAID at once and calls paidCallback once', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid', statusCallback: 'onStatus' });
+    await waitForStatus(page, 'ISSUED');
+    const view = paymentView(page);
+
+    await expect(view.getAttribute('data-seqr-layout')).resolves.toBe('standard');
+    await expect(view.getAttribute('data-seqr-platform')).resolves.toBe('desktop');
+    const classes = (await view.getAttribute('class'))?.split(' ') ?? [];
+    expect(classes).toEqual(expect.arrayContaining(['seqr-view', 'seqr-desktop', 'seqr-status-issued']));
+    // Inserted where the tag stands.
+    expect(await page.evaluate(() => document.getElementById('seqrShop')?.nextElementSibling?.classList.contains('seqr-view'))).toBe(true);
+    // The QR code is drawn in the page, with a text alternative.
+    const qr = view.locator('svg.seqr-qr-code');
+    await expect(qr.count()).resolves.toBe(1);
+    await expect(qr.getAttribute('role')).resolves.toBe('img');
+    expect(await qr.getAttribute('aria-label')).toMatch(/QR code/);
+    expect((await qr.locator('path').getAttribute('d'))?.length).toBeGreaterThan(100);
+    expect(await view.locator('img').count()).toBe(0);
+    const live = view.locator('[aria-live="polite"]');
+    await expect(live.textContent()).resolves.toBe('Waiting for payment');
+    // Status came by WebSocket alone.
+    expect(api.openSockets(ref)).toBe(1);
+    expect(api.statusGets(ref)).toBe(0);
+    await screenshot(page, 'desktop-standard-issued');
+
+    api.setStatus(ref, 'PAID', { ersReference: 'ERS-1' });
+    api.push(ref); // a duplicate push must not call paidCallback twice
+    await waitForStatus(page, 'PAID', 1000);
+    expect((await view.getAttribute('class'))?.split(' ')).toEqual(expect.arrayContaining(['seqr-status-paid', 'seqr-final']));
+    await expect(live.textContent()).resolves.toBe('Payment complete. Thank you!');
+    await expect.poll(() => api.openSockets(ref), { timeout: 2000 }).toBe(0);
+    await sleep(200);
+    const calls = await seqrCalls(page);
+    expect(calls.paid).toEqual([{ invoiceReference: ref, status: 'PAID', ersReference: 'ERS-1' }]);
+    expect(calls.status.map((data) => data.status)).toEqual(['ISSUED', 'PAID']);
+    await screenshot(page, 'desktop-standard-paid');
+  });
+
+  it('small layout in Swedish', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, layout: 'small', language: 'sv', paidCallback: 'onPaid' });
+    await waitForStatus(page, 'ISSUED');
+    const view = paymentView(page);
+    await expect(view.getAttribute('data-seqr-layout')).resolves.toBe('small');
+    await expect(view.getAttribute('lang')).resolves.toBe('sv');
+    expect((await view.getAttribute('class'))?.split(' ')).toContain('seqr-layout-small');
+    await expect(view.locator('.seqr-title').textContent()).resolves.toBe('Betala med SEQR');
+    expect(await view.locator('.seqr-hint').textContent()).toContain('Skanna QR-koden');
+    await expect(view.locator('[aria-live="polite"]').textContent()).resolves.toBe('Väntar på betalning');
+    await expect(view.locator('svg.seqr-qr-code').count()).resolves.toBe(1);
+    const box = await view.boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(340);
+    await screenshot(page, 'desktop-small-sv-issued');
+
+    api.setStatus(ref, 'PAID');
+    await waitForStatus(page, 'PAID', 1000);
+    await expect(view.locator('[aria-live="polite"]').textContent()).resolves.toBe('Betalningen är klar. Tack!');
+    await screenshot(page, 'desktop-small-sv-paid');
+  });
+
+  it("language: the browser's first language by default, English for an unknown one", async () => {
+    const { ref, token } = newInvoice();
+    const swedishBrowser = await openCheckout({ invoiceReference: ref, token }, 'desktop', { locale: 'sv-SE' });
+    await expect(paymentView(swedishBrowser).locator('.seqr-title').textContent()).resolves.toBe('Betala med SEQR');
+
+    const unknownParam = await openCheckout({ invoiceReference: ref, token, language: 'xx' }, 'desktop', { locale: 'sv-SE' });
+    await expect(paymentView(unknownParam).locator('.seqr-title').textContent()).resolves.toBe('Pay with SEQR');
+    await expect(paymentView(unknownParam).getAttribute('lang')).resolves.toBe('en');
+
+    const germanBrowser = await openCheckout({ invoiceReference: ref, token }, 'desktop', { locale: 'de-DE' });
+    await expect(paymentView(germanBrowser).locator('.seqr-title').textContent()).resolves.toBe('Pay with SEQR');
+  });
+
+  it('WebSocket unreachable: polls once a second, retries errors, and stops after the final status', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({
+      invoiceReference: ref,
+      token,
+      paidCallback: 'onPaid',
+      websocketUrl: `ws://127.0.0.1:${closedPort}`,
+    });
+    await waitForStatus(page, 'ISSUED', 2000);
+    expect(api.statusGets(ref)).toBeGreaterThanOrEqual(1);
+
+    api.failNextGets(ref, 1);
+    const before = api.statusGets(ref);
+    await expect.poll(() => api.statusGets(ref), { timeout: 3000, interval: 50 }).toBeGreaterThanOrEqual(before + 2);
+    await expect(page.getAttribute('.seqr-view', 'data-seqr-status')).resolves.toBe('ISSUED');
+
+    api.setStatus(ref, 'PAID', { push: false });
+    await waitForStatus(page, 'PAID', 2500);
+    const atPaid = api.statusGets(ref);
+    await sleep(2200);
+    expect(api.statusGets(ref)).toBe(atPaid);
+    expect((await seqrCalls(page)).paid).toHaveLength(1);
+  });
+
+  it('socket refused for a wrong token: the status URL answers 404 and polling stops', async () => {
+    const { ref } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token: 'wrong' });
+    const view = paymentView(page);
+    await page.waitForSelector('.seqr-view.seqr-not-found', { timeout: 3000 });
+    await expect(view.locator('[aria-live="polite"]').textContent()).resolves.toBe('This payment could not be found.');
+    const gets = api.statusGets(ref);
+    expect(gets).toBe(1);
+    await sleep(1500);
+    expect(api.statusGets(ref)).toBe(gets);
+    await screenshot(page, 'desktop-not-found');
+  });
+
+  it('socket refused by the server: falls back to polling', async () => {
+    const { ref, token } = newInvoice();
+    api.refuseSockets(ref);
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid' });
+    await waitForStatus(page, 'ISSUED', 2000);
+    api.setStatus(ref, 'PAID', { push: false });
+    await waitForStatus(page, 'PAID', 2500);
+    expect((await seqrCalls(page)).paid).toHaveLength(1);
+  });
+
+  it('socket dropped before a final status: polling takes over', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid' });
+    await waitForStatus(page, 'ISSUED');
+    expect(api.openSockets(ref)).toBe(1);
+    expect(api.statusGets(ref)).toBe(0);
+    api.dropSockets(ref);
+    await expect.poll(() => api.statusGets(ref), { timeout: 3000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    api.setStatus(ref, 'PAID', { push: false });
+    await waitForStatus(page, 'PAID', 2500);
+    expect((await seqrCalls(page)).paid).toHaveLength(1);
+  });
+
+  it('polling pauses while the page is hidden and polls at once when it is shown again', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, websocketUrl: `ws://127.0.0.1:${closedPort}` });
+    await waitForStatus(page, 'ISSUED', 2000);
+    await setVisibility(page, 'hidden');
+    await sleep(150);
+    const hidden = api.statusGets(ref);
+    await sleep(1800);
+    expect(api.statusGets(ref)).toBe(hidden);
+
+    // Back from the SEQR app, already paid.
+    api.setStatus(ref, 'PAID', { push: false });
+    await setVisibility(page, 'visible');
+    await waitForStatus(page, 'PAID', 800);
+    expect(api.statusGets(ref)).toBe(hidden + 1);
+  });
+
+  it('iPhone: a focusable "Pay with SEQR" link to SEQR://SEQR.SE/R<ref> instead of the QR code', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid' }, 'iphone');
+    await waitForStatus(page, 'ISSUED');
+    const view = paymentView(page);
+    await expect(view.getAttribute('data-seqr-platform')).resolves.toBe('mobile');
+    expect((await view.getAttribute('class'))?.split(' ')).toContain('seqr-mobile');
+    await expect(view.locator('svg.seqr-qr-code').count()).resolves.toBe(0);
+    const link = view.getByRole('link', { name: 'Pay with SEQR' });
+    await expect(link.getAttribute('href')).resolves.toBe(`SEQR://SEQR.SE/R${ref}`);
+    await link.focus();
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('seqr-pay-link'))).toBe(true);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await screenshot(page, 'iphone-issued');
+
+    api.setStatus(ref, 'PAID');
+    await waitForStatus(page, 'PAID', 1000);
+    await expect(link.isVisible()).resolves.toBe(false);
+    await screenshot(page, 'iphone-paid');
+  });
+
+  it('BlackBerry: "SEQR does not support this phone"', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token }, 'blackberry');
+    const view = paymentView(page);
+    await expect(view.getAttribute('data-seqr-platform')).resolves.toBe('unsupported');
+    expect((await view.getAttribute('class'))?.split(' ')).toContain('seqr-unsupported');
+    expect(await view.textContent()).toContain('SEQR does not support this phone');
+    await expect(view.locator('svg.seqr-qr-code').count()).resolves.toBe(0);
+    await expect(view.locator('a').count()).resolves.toBe(0);
+    await screenshot(page, 'blackberry-unsupported');
+  });
+
+  it('CANCELED: shows the canceled state, calls canceledCallback and never paidCallback', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({
+      invoiceReference: ref,
+      token,
+      paidCallback: 'onPaid',
+      canceledCallback: 'onCanceled',
+      statusCallback: 'onStatus',
+    });
+    await waitForStatus(page, 'ISSUED');
+    api.setStatus(ref, 'CANCELED');
+    await waitForStatus(page, 'CANCELED', 1000);
+    const view = paymentView(page);
+    expect((await view.getAttribute('class'))?.split(' ')).toEqual(expect.arrayContaining(['seqr-status-canceled', 'seqr-final']));
+    await expect(view.locator('[aria-live="polite"]').textContent()).resolves.toBe('The payment was canceled');
+    await expect.poll(() => api.openSockets(ref), { timeout: 2000 }).toBe(0);
+    const calls = await seqrCalls(page);
+    expect(calls.paid).toHaveLength(0);
+    expect(calls.canceled).toHaveLength(1);
+    expect(calls.status.map((data) => data.status)).toEqual(['ISSUED', 'CANCELED']);
+    await screenshot(page, 'desktop-standard-canceled');
+  });
+
+  it('an invoice already PAID when the page opens: PAID at once, paidCallback once', async () => {
+    const { ref, token } = newInvoice('PAID');
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid' });
+    await waitForStatus(page, 'PAID');
+    await sleep(300);
+    expect((await seqrCalls(page)).paid).toHaveLength(1);
+  });
+
+  it('the handler serves the script with an ETag and answers 304 on If-None-Match', async () => {
+    const first = await fetch(`${api.baseUrl}/seqr/payment-view.js`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const body = await first.text();
+    expect(body).toContain(JSON.stringify(api.websocketUrl));
+    expect(body).not.toContain('__SEQR_WEBSOCKET_URL__');
+    const second = await fetch(`${api.baseUrl}/seqr/payment-view.js`, { headers: { 'if-none-match': etag ?? '' } });
+    expect(second.status).toBe(304);
+  });
+});

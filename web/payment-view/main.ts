@@ -1,0 +1,112 @@
+/**
+ * SEQR payment view, embedded by a shop exactly as SEQR's seqrShop.js was:
+ *
+ *   <script id="seqrShop" src="<api>/seqr/payment-view.js#!invoiceReference=…&token=…&layout=small&language=sv&paidCallback=onPaid"></script>
+ *
+ * The view is inserted right after the script element. It follows the
+ * invoice's status by WebSocket (falling back to polling) and calls the
+ * shop's `statusCallback` on every change and `<status>Callback` (e.g.
+ * `paidCallback`) once when that status is reached.
+ */
+import { resolveConfig, statusUrl, websocketConnectUrl, type ViewConfig } from './config.js';
+import { TEXTS } from './i18n.js';
+import { StatusTracker, type StatusData } from './status.js';
+import { injectStyles } from './styles.js';
+import { errorView, PaymentView } from './view.js';
+
+/** Replaced by the serving Lambda with its WEBSOCKET_URL (JSON-escaped). */
+const DEFAULT_WEBSOCKET_URL = "__SEQR_WEBSOCKET_URL__";
+
+const MOUNTED = 'seqrMounted';
+
+function findScript(): HTMLScriptElement | undefined {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement && !current.dataset[MOUNTED]) return current;
+  const byId = document.getElementById('seqrShop');
+  if (byId instanceof HTMLScriptElement && !byId.dataset[MOUNTED]) return byId;
+  const candidates = document.querySelectorAll<HTMLScriptElement>('script[src*="payment-view"]');
+  for (const script of candidates) if (!script.dataset[MOUNTED]) return script;
+  return undefined;
+}
+
+/** Right after the script element; in <head>, at the end of <body> once there is one. */
+function place(script: HTMLScriptElement, element: HTMLElement): void {
+  const parent = script.parentNode;
+  if (parent && parent !== document.head && parent !== document.documentElement) {
+    parent.insertBefore(element, script.nextSibling);
+    return;
+  }
+  const append = () => document.body.appendChild(element);
+  if (document.body) append();
+  else document.addEventListener('DOMContentLoaded', append, { once: true });
+}
+
+/** A global function by name (`onPaid` or a dotted path like `shop.onPaid`). */
+function globalFunction(name: string | undefined): ((data: StatusData) => unknown) | undefined {
+  if (!name) return undefined;
+  let target: unknown = window;
+  for (const part of name.split('.')) {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
+    target = (target as Record<string, unknown>)[part];
+  }
+  return typeof target === 'function' ? (target as (data: StatusData) => unknown) : undefined;
+}
+
+function callShop(name: string | undefined, data: StatusData): void {
+  if (!name) return;
+  const fn = globalFunction(name);
+  if (!fn) {
+    console.warn(`SEQR payment view: callback ${name} is not a global function`);
+    return;
+  }
+  try {
+    fn.call(window, { ...data });
+  } catch (error) {
+    console.error(`SEQR payment view: callback ${name} failed`, error);
+  }
+}
+
+function mount(script: HTMLScriptElement): void {
+  script.dataset[MOUNTED] = 'true';
+  const result = resolveConfig(script.src, script.text, {
+    userAgent: navigator.userAgent,
+    languages: navigator.languages?.length ? navigator.languages : [navigator.language],
+    defaultWebsocketUrl: DEFAULT_WEBSOCKET_URL,
+  });
+  injectStyles(document);
+  if (!result.ok) {
+    console.error(`SEQR payment view: ${result.error}`);
+    place(script, errorView(document, TEXTS[result.language], result.language));
+    return;
+  }
+  start(script, result.config);
+}
+
+function start(script: HTMLScriptElement, config: ViewConfig): void {
+  const view = new PaymentView(document, config, TEXTS[config.language]);
+  place(script, view.root);
+  const called = new Set<string>();
+  const tracker = new StatusTracker({
+    invoiceReference: config.invoiceReference,
+    statusUrl: statusUrl(config),
+    websocketUrl: websocketConnectUrl(config),
+    pollIntervalMs: config.pollIntervalMs,
+    onStatus: (data) => {
+      if (!view.setStatus(data.status)) return;
+      view.root.dispatchEvent(new CustomEvent('seqr:status', { bubbles: true, detail: { ...data } }));
+      callShop(config.params.statusCallback, data);
+      // `paidCallback`, `canceledCallback`, …: each at most once.
+      const key = `${data.status.toLowerCase()}Callback`;
+      if (!called.has(key)) {
+        called.add(key);
+        callShop(config.params[key], data);
+      }
+    },
+    onNotFound: () => view.setNotFound(),
+  });
+  tracker.start();
+}
+
+const script = findScript();
+if (script) mount(script);
+else console.error('SEQR payment view: cannot find its script element (id "seqrShop")');
