@@ -1,0 +1,77 @@
+/**
+ * The POST SEQR makes to an invoice's notificationUrl when it is PAID. Failures
+ * are logged and counted, never thrown: a shop that is down does not stop a
+ * payment. Each POST uses its own connection (no keep-alive agent) so that a
+ * test's receiving server can close at once.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Log } from './log.js';
+import type { InvoiceRecord } from './state.js';
+
+export interface NotifierOptions {
+  body: 'empty' | 'form';
+  timeoutMs: number;
+  log: Log;
+}
+
+export class Notifier {
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly options: NotifierOptions) {}
+
+  /** Sends `copies` POSTs at once (duplicates race, as redelivered webhooks do). */
+  async notify(invoice: InvoiceRecord, copies: number): Promise<void> {
+    const url = invoice.invoice.notificationUrl;
+    if (!url || copies <= 0) return;
+    const results = await Promise.all(Array.from({ length: copies }, () => this.post(url, invoice.invoiceReference)));
+    for (const result of results) {
+      if (result.ok) {
+        invoice.notificationsSent += 1;
+        this.options.log('info', 'notification sent', { invoiceReference: invoice.invoiceReference, url, status: result.status });
+      } else {
+        invoice.notificationFailures += 1;
+        this.options.log('warn', 'notification failed', { invoiceReference: invoice.invoiceReference, url, error: result.error });
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private post(url: string, invoiceReference: string): Promise<{ ok: true; status: number } | { ok: false; error: string }> {
+    return new Promise((resolve) => {
+      if (this.stopping.signal.aborted) return resolve({ ok: false, error: 'simulator stopped' });
+      const body = this.options.body === 'form' ? new URLSearchParams({ invoiceReference }).toString() : '';
+      const headers: Record<string, string | number> = { 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'seqr-simulator' };
+      if (this.options.body === 'form') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch (error) {
+        return resolve({ ok: false, error: String(error) });
+      }
+      const client = parsed.protocol === 'https:' ? https : http;
+      const request = client.request(parsed, {
+        method: 'POST',
+        headers,
+        agent: false,
+        timeout: this.options.timeoutMs,
+        signal: this.stopping.signal,
+      });
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      request.on('error', (error) => resolve({ ok: false, error: error.message }));
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          // SEQR expects 200; any answer proves delivery, but a 4xx/5xx is worth a warning.
+          resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, error: `HTTP ${status}` });
+        });
+        response.on('error', (error) => resolve({ ok: false, error: error.message }));
+      });
+      request.end(body);
+    });
+  }
+}
