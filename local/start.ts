@@ -14,7 +14,7 @@ const stack = await startLocalStack({
   httpPort: port('HTTP_PORT', 3000),
   websocketPort: port('WEBSOCKET_PORT', 3001),
   simulatorPort: port('SEQR_SIMULATOR_PORT', 8089),
-  dynamoDbPort: port('DYNAMODB_PORT', 0),
+  dynamoDbPort: port('DYNAMODB_PORT', 8000),
   host: process.env.HOST ?? '127.0.0.1',
   dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),

@@ -2,7 +2,8 @@
  * The shop's request for an invoice (POST /invoices): validated field by field,
  * and totalled exactly. Every refusal names the field it is about.
  */
-import { z } from 'zod';
+// zod/mini: the same validator core as zod, tree-shakable: ~12 KB in the bundle instead of ~450 KB.
+import * as z from 'zod/mini';
 import { HttpError } from '../http.js';
 import { InexactAmountError, formatMinor, isKnownCurrency, lineTotalMinor, minorUnitDigits, toScaled } from '../money.js';
 import type { SeqrInvoiceRow } from '../seqr/types.js';
@@ -10,41 +11,42 @@ import type { SeqrInvoiceRow } from '../seqr/types.js';
 export const MAX_ROWS = 999;
 const decimal = /^\d{1,12}(\.\d{1,6})?$/;
 
-const httpUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http(s) URL');
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const httpUrl = z.string().check(z.maxLength(2048, 'must be at most 2048 characters'), z.refine(isHttpUrl, 'must be an absolute http(s) URL'));
+
+const text = (max: number) =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
 
 const rowSchema = z.strictObject({
   description: text(200),
-  quantity: z.string().regex(decimal, 'must be a decimal string such as "2" or "1.5"'),
-  unitPrice: z.string().regex(decimal, 'must be a non-negative decimal string such as "25.00"'),
-  unit: text(20).optional(),
-  taxRate: z
-    .string()
-    .regex(/^\d{1,3}(\.\d{1,2})?$/, 'must be a percent as a decimal string such as "25"')
-    .refine((value) => Number(value) <= 100, 'must be at most 100')
-    .optional(),
-  sku: text(64).optional(),
-  ean: z.string().regex(/^\d{8,14}$/, 'must be 8 to 14 digits').optional(),
+  quantity: z.string().check(z.regex(decimal, 'must be a decimal string such as "2" or "1.5"')),
+  unitPrice: z.string().check(z.regex(decimal, 'must be a non-negative decimal string such as "25.00"')),
+  unit: z.optional(text(20)),
+  taxRate: z.optional(
+    z.string().check(
+      z.regex(/^\d{1,3}(\.\d{1,2})?$/, 'must be a percent as a decimal string such as "25"'),
+      z.refine((value) => toScaled(value, 2)! <= 10_000n, 'must be at most 100'),
+    ),
+  ),
+  sku: z.optional(text(64)),
+  ean: z.optional(z.string().check(z.regex(/^\d{8,14}$/, 'must be 8 to 14 digits'))),
 });
 
 const requestSchema = z.strictObject({
   title: text(200),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "SEK"').refine(isKnownCurrency, 'is not a known ISO 4217 currency'),
-  rows: z.array(rowSchema).min(1, 'must have at least one row').max(MAX_ROWS, `must have at most ${MAX_ROWS} rows`),
-  clientInvoiceId: text(64).optional(),
-  backUrl: httpUrl.optional(),
-  sessionId: text(128).optional(),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "SEK"'), z.refine(isKnownCurrency, 'is not a known ISO 4217 currency')),
+  rows: z.array(rowSchema).check(z.minLength(1, 'must have at least one row'), z.maxLength(MAX_ROWS, `must have at most ${MAX_ROWS} rows`)),
+  clientInvoiceId: z.optional(text(64)),
+  backUrl: z.optional(httpUrl),
+  sessionId: z.optional(text(128)),
 });
 
 export type InvoiceRequest = z.infer<typeof requestSchema>;
@@ -93,7 +95,8 @@ export function parseInvoiceRequest(body: unknown): PricedInvoice {
     const field = fieldPath(issue.path);
     const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
     if (missing) throw new HttpError(400, 'missing_field', `${field} is required.`, field);
-    throw new HttpError(400, 'invalid_field', `${field} ${issue.message}`.trim(), field);
+    const message = issue.code === 'invalid_type' ? `must be a ${issue.expected}` : issue.message;
+    throw new HttpError(400, 'invalid_field', `${field} ${message}`, field);
   }
   return price(parsed.data);
 }

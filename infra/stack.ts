@@ -1,0 +1,66 @@
+/**
+ * The stack the app deploys: one env-agnostic stack, `SeqrWebshopPayments`,
+ * configured from CDK context, checked by cdk-nag's AwsSolutions pack.
+ */
+import { App, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { acknowledgeAcceptedFindings } from './nag-suppressions.js';
+import {
+  DEFAULT_TRANSACTION_PERIOD_SCHEDULE,
+  DEFAULT_TRANSACTION_PERIOD_TIME_ZONE,
+  SEQR_TEST_ENDPOINT_URL,
+  SeqrWebshopPayments,
+  type SeqrWebshopPaymentsProps,
+} from './seqr-webshop-payments.js';
+
+export const STACK_NAME = 'SeqrWebshopPayments';
+
+export interface SeqrWebshopPaymentsStackProps extends StackProps {
+  readonly payments?: SeqrWebshopPaymentsProps;
+}
+
+export class SeqrWebshopPaymentsStack extends Stack {
+  readonly payments: SeqrWebshopPayments;
+  constructor(scope: Construct, id: string, props: SeqrWebshopPaymentsStackProps = {}) {
+    super(scope, id, props);
+    this.payments = new SeqrWebshopPayments(this, 'Payments', props.payments);
+    acknowledgeAcceptedFindings(this.payments);
+  }
+}
+
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).map((v) => v.trim()).filter(Boolean);
+  if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter(Boolean);
+  return [];
+}
+
+function flag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  return value === true || value === 'true';
+}
+
+/** Props of the construct from context (`cdk.json`, or `-c key=value` on the command line). */
+export function propsFromContext(app: App): SeqrWebshopPaymentsProps {
+  const context = (key: string): unknown => app.node.tryGetContext(key);
+  return {
+    seqrEndpointUrl: String(context('seqrEndpointUrl') ?? SEQR_TEST_ENDPOINT_URL),
+    allowedOrigins: list(context('allowedOrigins')),
+    includeSampleShop: flag(context('includeSampleShop'), true),
+    transactionPeriodSchedule: String(context('transactionPeriodSchedule') ?? DEFAULT_TRANSACTION_PERIOD_SCHEDULE),
+    transactionPeriodTimeZone: String(context('transactionPeriodTimeZone') ?? DEFAULT_TRANSACTION_PERIOD_TIME_ZONE),
+  };
+}
+
+/**
+ * Builds the app: the stack from context, with cdk-nag. Tests pass their own
+ * app (context) and overrides (e.g. `functionCode` to skip bundling).
+ */
+export function createApp(app: App = new App(), overrides: Partial<SeqrWebshopPaymentsProps> = {}): { app: App; stack: SeqrWebshopPaymentsStack } {
+  const stack = new SeqrWebshopPaymentsStack(app, STACK_NAME, {
+    description: 'SEQR mobile payments for web shops',
+    payments: { ...propsFromContext(app), ...overrides },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}
