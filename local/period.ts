@@ -5,7 +5,7 @@
  * current minute is the slot; the same slot twice marks once.
  *
  * `npm start` picks a free DynamoDB port unless told: start it with
- * `DYNAMODB_PORT=8000 npm start`, or set DYNAMODB_ENDPOINT here.
+ * `npm start` (DynamoDB on port 8000 by default), or set DYNAMODB_ENDPOINT here.
  */
 import { TABLE_ENV, type TableName } from '../functions/catalog.js';
 import { setLogSink } from '../shared/log.js';
@@ -41,7 +41,7 @@ try {
 } catch (error) {
   console.error(JSON.stringify({ error: error instanceof Error ? { name: error.name, message: error.message } : String(error) }));
   console.error(
-    `Is the local stack running? DynamoDB: ${process.env.DYNAMODB_ENDPOINT}, SEQR: ${process.env.SEQR_ENDPOINT_URL} (start it with DYNAMODB_PORT=8000 npm start).`,
+    `Is the local stack running? DynamoDB: ${process.env.DYNAMODB_ENDPOINT}, SEQR: ${process.env.SEQR_ENDPOINT_URL} (start it with npm start).`,
   );
   process.exitCode = 1;
 }
