@@ -3,12 +3,12 @@
  * (so a restart loses nothing). Tables come from the same schemas CDK deploys.
  */
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableName } from '../functions/catalog.js';
 import { TABLE_SCHEMAS } from '../shared/store/schema.js';
+import { close, listen } from './listen.js';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -18,19 +18,8 @@ export interface RunningDynamoDb {
 export async function startDynamoDb(options: { port: number; host?: string; path?: string }): Promise<RunningDynamoDb> {
   if (options.path) mkdirSync(options.path, { recursive: true });
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const port = await listen(server, options.port, options.host);
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
 }
 
 export function tableInput(name: string, table: TableName): CreateTableCommandInput {

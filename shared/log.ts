@@ -15,15 +15,16 @@ function threshold(): number {
   return LEVELS[wanted] ?? LEVELS.info;
 }
 
-function scrub(value: unknown, depth = 0): unknown {
+/** A copy of `value` with every secret-looking key masked, at any depth. */
+export function scrubSecrets(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, ...(scrub({ ...value }, depth + 1) as object) };
+    return { name: value.name, message: value.message, ...(scrubSecrets({ ...value }, depth + 1) as object) };
   }
   if (value === null || typeof value !== 'object' || depth > 6) return value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined ? '[redacted]' : scrub(item, depth + 1);
+    out[key] = SECRET_KEY.test(key) && item !== undefined ? '[redacted]' : scrubSecrets(item, depth + 1);
   }
   return out;
 }
@@ -50,7 +51,7 @@ export function setLogSink(next: LogSink): LogSink {
 export function createLogger(context: LogFields = {}): Logger {
   const write = (level: Level, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold()) return;
-    const line = { level, time: new Date().toISOString(), message, ...(scrub({ ...context, ...fields }) as object) };
+    const line = { level, time: new Date().toISOString(), message, ...(scrubSecrets({ ...context, ...fields }) as object) };
     sink(JSON.stringify(line));
   };
   return {

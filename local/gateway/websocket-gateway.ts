@@ -6,11 +6,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBSOCKET_ROUTES, type FunctionName } from '../../functions/catalog.js';
 import type { WebSocketEvent, WebSocketResult } from '../../shared/websocket-event.js';
 import { lambdaContext, loadHandler } from '../handlers.js';
+import { close, listen } from '../listen.js';
 
 export interface WebSocketGatewayOptions {
   port: number;
@@ -157,11 +157,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port, options.host);
   return {
     port,
     url: `ws://localhost:${port}`,
@@ -171,8 +167,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       for (const { socket } of live.values()) socket.terminate();
       live.clear();
       wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
     },
   };
 }

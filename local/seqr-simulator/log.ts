@@ -1,20 +1,9 @@
+import { scrubSecrets as scrub } from '../../shared/log.js';
+
 /**
  * JSON log lines. Keys that may hold a secret are masked at any depth, so a
  * careless field (a whole SOAP context, say) cannot print a password.
  */
-const SECRET_KEY = /pass(word)?|secret|token|authorization/i;
-
-function scrub(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (value === null || typeof value !== 'object' || depth > 6) return value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined ? '[redacted]' : scrub(item, depth + 1);
-  }
-  return out;
-}
-
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export function jsonLog(sink: (line: string) => void): Log {
