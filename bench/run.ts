@@ -7,6 +7,7 @@
  * Bounded: a fixed number of payments, all traffic on loopback.
  */
 import { setLogSink } from '../shared/log.js';
+import { coldStart } from './cold-start.js';
 import { startLocalStack } from '../local/stack.js';
 import { createInvoice, simulator, subscribe, sleep, type CreatedInvoice } from '../test/support/local-stack.js';
 
@@ -76,18 +77,29 @@ await simulator(stack, 'DELETE', '/simulator/calls');
 await Promise.all(Array.from({ length: PAYMENTS }, async () => poll.push(await viaPolling())));
 
 const row = (name: string, values: number[]) =>
-  `${name.padEnd(34)} ${String(values.length).padStart(4)} ${percentile(values, 50).toFixed(1).padStart(9)} ${percentile(values, 95).toFixed(1).padStart(9)} ${Math.max(...values).toFixed(1).padStart(9)}`;
+  `${name.padEnd(40)} ${String(values.length).padStart(4)} ${percentile(values, 50).toFixed(1).padStart(9)} ${percentile(values, 95).toFixed(1).padStart(9)} ${Math.max(...values).toFixed(1).padStart(9)}`;
 
 process.stdout.write(
   [
     '',
     `Paid → the shopper's page knows (ms), ${PAYMENTS} payments each, local stack`,
-    `${'path'.padEnd(34)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
+    `${'path'.padEnd(40)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     row('WebSocket push (this project)', push),
     row('poll once a second (old plugin)', poll),
     row('paid → SEQR confirmed (push path)', pushConfirm),
     '',
     `push is ${(percentile(poll, 50) / percentile(push, 50)).toFixed(1)}× faster at the median; SEQR's reversal limit is 20000 ms.`,
+    '',
+  ].join('\n'),
+);
+
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const cold = await coldStart({ runs: COLD_RUNS, wsdlUrl: `${stack.simulator.soapUrl}?wsdl` });
+process.stdout.write(
+  [
+    `Cold start (ms), ${COLD_RUNS} fresh processes each`,
+    `${'what'.padEnd(40)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
+    ...cold.map((r) => row(r.name, r.samples)),
     '',
   ].join('\n'),
 );

@@ -1,6 +1,8 @@
 /**
  * GET /invoices/{invoiceReference}/status?token=… (browser → us): the payment
- * view's polling path when it has no socket. CORS for the shop's origins only.
+ * view polls it once a second without a socket, and every few seconds with one
+ * (SEQR notifies payments only, so a cancel in the app is found here).
+ * CORS for the shop's origins only.
  */
 import { answer, corsHeaders, json, requestLogger, type HttpEvent, type HttpResult } from '../../shared/http.js';
 import { statusView } from '../../shared/invoices/invoice-views.js';

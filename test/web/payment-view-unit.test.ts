@@ -9,7 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildPaymentView, trimQrcodePlugin, PAYMENT_VIEW_ENTRY } from '../../web/build.js';
 import {
   baseUrlFromSrc,
+  DEFAULT_HEARTBEAT_MS,
   detectPlatform,
+  heartbeatInterval,
   invoiceLink,
   invoiceQrText,
   parseFragment,
@@ -72,7 +74,7 @@ describe('script parameters', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { config } = result;
-    expect(config).toMatchObject({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', platform: 'desktop', pollIntervalMs: 1000, linkScheme: 'SEQR' });
+    expect(config).toMatchObject({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', platform: 'desktop', pollIntervalMs: 1000, heartbeatIntervalMs: 5000, linkScheme: 'SEQR' });
     expect(config.websocketUrl).toBeUndefined();
     expect(statusUrl(config)).toBe('https://abc.execute-api.eu-north-1.amazonaws.com/invoices/1234567/status?token=a%2Bb%2Fc');
 
@@ -85,6 +87,23 @@ describe('script parameters', () => {
     const body = resolveConfig('https://x/seqr/payment-view.js#!layout=huge', '{"invoiceReference":"99","layout":"small","mode":"demo"}', env);
     expect(body.ok && body.config).toMatchObject({ invoiceReference: '99', layout: 'standard', linkScheme: 'SEQR-DEMO' });
     expect(resolveConfig('https://x/seqr/payment-view.js#!token=t', '', env)).toMatchObject({ ok: false, language: 'en' });
+  });
+
+  it('reads heartbeatFreq: 5 s by default, 0 turns it off, clamped to 1–60 s', () => {
+    expect(DEFAULT_HEARTBEAT_MS).toBe(5000);
+    expect(heartbeatInterval(undefined)).toBe(5000);
+    expect(heartbeatInterval('')).toBe(5000);
+    expect(heartbeatInterval('abc')).toBe(5000);
+    expect(heartbeatInterval('-1')).toBe(5000);
+    expect(heartbeatInterval('0')).toBe(0);
+    expect(heartbeatInterval('2500')).toBe(2500);
+    expect(heartbeatInterval('1500.4')).toBe(1500);
+    expect(heartbeatInterval('10')).toBe(1000);
+    expect(heartbeatInterval('999999')).toBe(60_000);
+    const off = resolveConfig(`${SRC}&heartbeatFreq=0`, '', env);
+    expect(off.ok && off.config.heartbeatIntervalMs).toBe(0);
+    const fromBody = resolveConfig('https://x/seqr/payment-view.js', '{"invoiceReference":"99","heartbeatFreq":2000}', env);
+    expect(fromBody.ok && fromBody.config.heartbeatIntervalMs).toBe(2000);
   });
 
   it('builds the QR text and the deep link', () => {

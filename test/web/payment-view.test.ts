@@ -107,6 +107,9 @@ async function openCheckout(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The view's default heartbeat while its socket is open. */
+const HEARTBEAT_MS = 5000;
+
 /** Emulates the page being hidden or shown again (the trip to the SEQR app). */
 async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
   await page.evaluate((value) => {
@@ -119,6 +122,7 @@ async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<v
 describe('payment view', () => {
   it('desktop: draws the QR code, follows the WebSocket, turns PAID at once and calls paidCallback once', async () => {
     const { ref, token } = newInvoice();
+    const opened = Date.now();
     const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid', statusCallback: 'onStatus' });
     await waitForStatus(page, 'ISSUED');
     const view = paymentView(page);
@@ -138,10 +142,11 @@ describe('payment view', () => {
     expect(await view.locator('img').count()).toBe(0);
     const live = view.locator('[aria-live="polite"]');
     await expect(live.textContent()).resolves.toBe('Waiting for payment');
-    // Status came by WebSocket alone.
+    // Status came by WebSocket alone: no status GET within the first heartbeat interval (5 s).
     expect(api.openSockets(ref)).toBe(1);
     expect(api.statusGets(ref)).toBe(0);
     await screenshot(page, 'desktop-standard-issued');
+    expect(Date.now() - opened).toBeLessThan(HEARTBEAT_MS);
 
     api.setStatus(ref, 'PAID', { ersReference: 'ERS-1' });
     api.push(ref); // a duplicate push must not call paidCallback twice
@@ -150,6 +155,8 @@ describe('payment view', () => {
     await expect(live.textContent()).resolves.toBe('Payment complete. Thank you!');
     await expect.poll(() => api.openSockets(ref), { timeout: 2000 }).toBe(0);
     await sleep(200);
+    // PAID came by push, before any heartbeat.
+    expect(api.statusGets(ref)).toBe(0);
     const calls = await seqrCalls(page);
     expect(calls.paid).toEqual([{ invoiceReference: ref, status: 'PAID', ersReference: 'ERS-1' }]);
     expect(calls.status.map((data) => data.status)).toEqual(['ISSUED', 'PAID']);
@@ -242,6 +249,7 @@ describe('payment view', () => {
     const { ref, token } = newInvoice();
     const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid' });
     await waitForStatus(page, 'ISSUED');
+    // On the socket, and well within the first heartbeat interval: no status GET yet.
     expect(api.openSockets(ref)).toBe(1);
     expect(api.statusGets(ref)).toBe(0);
     api.dropSockets(ref);
@@ -266,6 +274,56 @@ describe('payment view', () => {
     await setVisibility(page, 'visible');
     await waitForStatus(page, 'PAID', 800);
     expect(api.statusGets(ref)).toBe(hidden + 1);
+  });
+
+  it('WebSocket open: a heartbeat poll every 5 s learns a status that is never pushed (a cancel in the app)', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid', canceledCallback: 'onCanceled' });
+    await waitForStatus(page, 'ISSUED');
+    const issuedAt = Date.now();
+    expect(api.openSockets(ref)).toBe(1);
+    // SEQR never notifies a cancel, so no push comes: only asking the status URL tells.
+    api.setStatus(ref, 'CANCELED', { push: false });
+    await waitForStatus(page, 'CANCELED', HEARTBEAT_MS + 2000);
+    const elapsed = Date.now() - issuedAt;
+    expect(elapsed).toBeGreaterThan(HEARTBEAT_MS - 1000);
+    expect(elapsed).toBeLessThan(HEARTBEAT_MS + 1500);
+    expect(api.statusGets(ref)).toBe(1);
+    await expect.poll(() => api.openSockets(ref), { timeout: 2000 }).toBe(0);
+    const calls = await seqrCalls(page);
+    expect(calls.canceled).toHaveLength(1);
+    expect(calls.paid).toHaveLength(0);
+  });
+
+  it('heartbeatFreq: one status GET per interval beside the socket, paused while hidden; 0 turns it off', async () => {
+    const fast = newInvoice();
+    const off = newInvoice();
+    const [fastPage, offPage] = await Promise.all([
+      openCheckout({ invoiceReference: fast.ref, token: fast.token, heartbeatFreq: '1000' }),
+      openCheckout({ invoiceReference: off.ref, token: off.token, heartbeatFreq: '0' }),
+    ]);
+    await Promise.all([waitForStatus(fastPage, 'ISSUED'), waitForStatus(offPage, 'ISSUED')]);
+    expect(api.openSockets(fast.ref)).toBe(1);
+    expect(api.openSockets(off.ref)).toBe(1);
+    await sleep(3300);
+    // About three heartbeats in 3.3 s (the first one interval after the socket opened).
+    expect(api.statusGets(fast.ref)).toBeGreaterThanOrEqual(2);
+    expect(api.statusGets(fast.ref)).toBeLessThanOrEqual(4);
+    expect(api.statusGets(off.ref)).toBe(0);
+
+    await setVisibility(fastPage, 'hidden');
+    await sleep(150);
+    const hidden = api.statusGets(fast.ref);
+    await sleep(1600);
+    expect(api.statusGets(fast.ref)).toBe(hidden);
+    // Shown again: one poll at once, then the heartbeat goes on and still finds an unpushed status.
+    api.setStatus(fast.ref, 'PAID', { push: false });
+    await setVisibility(fastPage, 'visible');
+    await waitForStatus(fastPage, 'PAID', 800);
+    expect(api.statusGets(fast.ref)).toBe(hidden + 1);
+    await sleep(1300);
+    expect(api.statusGets(fast.ref)).toBe(hidden + 1);
+    expect(api.statusGets(off.ref)).toBe(0);
   });
 
   it('iPhone: a focusable "Pay with SEQR" link to SEQR://SEQR.SE/R<ref> instead of the QR code', async () => {

@@ -19,7 +19,10 @@ export interface ViewConfig {
   baseUrl: string;
   /** WebSocket base URL (no query), or undefined to poll only. */
   websocketUrl?: string;
+  /** Between polls without a socket (`pollFreq`). */
   pollIntervalMs: number;
+  /** Between heartbeat polls while the socket is open (`heartbeatFreq`); 0 turns the heartbeat off. */
+  heartbeatIntervalMs: number;
   /** Deep-link scheme: `SEQR`, or `SEQR-DEMO` for `mode=demo`. */
   linkScheme: string;
   /** Every raw parameter, for `<status>Callback` look-ups. */
@@ -38,6 +41,10 @@ const SCRIPT_PATH = /\/seqr\/payment-view(?:\.min)?\.js$/;
 const MIN_POLL_MS = 500;
 const MAX_POLL_MS = 60_000;
 export const DEFAULT_POLL_MS = 1000;
+/** The status API asks SEQR at most once a second per invoice: a faster heartbeat would learn nothing more. */
+const MIN_HEARTBEAT_MS = 1000;
+const MAX_HEARTBEAT_MS = 60_000;
+export const DEFAULT_HEARTBEAT_MS = 5000;
 
 /**
  * Parameters from the script URL's fragment (`#!a=1&b=2`, the `!` optional).
@@ -147,6 +154,7 @@ export function resolveConfig(src: string, scriptText: string, env: Environment)
   const pollIntervalMs = Number.isFinite(pollParam) && pollParam > 0
     ? Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.round(pollParam)))
     : DEFAULT_POLL_MS;
+  const heartbeatIntervalMs = heartbeatInterval(params.heartbeatFreq);
   const mode = (params.mode ?? '').trim().toUpperCase();
   const token = params.token?.trim();
   return {
@@ -160,10 +168,24 @@ export function resolveConfig(src: string, scriptText: string, env: Environment)
       baseUrl,
       ...optional('websocketUrl', usableWebsocketUrl(params.websocketUrl ?? env.defaultWebsocketUrl)),
       pollIntervalMs,
+      heartbeatIntervalMs,
       linkScheme: /^[A-Z0-9]+$/.test(mode) ? `SEQR-${mode}` : 'SEQR',
       params,
     },
   };
+}
+
+/**
+ * `heartbeatFreq` in ms: `0` turns the heartbeat off, other numbers are
+ * clamped to 1–60 s, anything else (absent, empty, negative, not a number)
+ * gives the default 5 s.
+ */
+export function heartbeatInterval(param: string | undefined): number {
+  if (param === undefined || param.trim() === '') return DEFAULT_HEARTBEAT_MS;
+  const value = Number(param);
+  if (!Number.isFinite(value) || value < 0) return DEFAULT_HEARTBEAT_MS;
+  if (value === 0) return 0;
+  return Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, Math.round(value)));
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -4,7 +4,8 @@
  *   <script id="seqrShop" src="<api>/seqr/payment-view.js#!invoiceReference=…&token=…&layout=small&language=sv&paidCallback=onPaid"></script>
  *
  * The view is inserted right after the script element. It follows the
- * invoice's status by WebSocket (falling back to polling) and calls the
+ * invoice's status by WebSocket, with a slow heartbeat poll beside it
+ * (falling back to polling once a second without a socket), and calls the
  * shop's `statusCallback` on every change and `<status>Callback` (e.g.
  * `paidCallback`) once when that status is reached.
  */
@@ -91,6 +92,7 @@ function start(script: HTMLScriptElement, config: ViewConfig): void {
     statusUrl: statusUrl(config),
     websocketUrl: websocketConnectUrl(config),
     pollIntervalMs: config.pollIntervalMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
     onStatus: (data) => {
       if (!view.setStatus(data.status)) return;
       view.root.dispatchEvent(new CustomEvent('seqr:status', { bubbles: true, detail: { ...data } }));

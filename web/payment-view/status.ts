@@ -1,9 +1,13 @@
 /**
  * Follows an invoice's status: by WebSocket push, falling back to polling the
- * status URL once a second when the socket cannot open or drops. Polling
- * pauses while the page is hidden and resumes, with an immediate poll, when
- * it is shown or focused again (the return from the SEQR app on a phone).
- * Everything stops at a final status.
+ * status URL once a second when the socket cannot open or drops. While the
+ * socket is open a slow heartbeat poll (every 5 s by default) runs beside it:
+ * SEQR notifies us only of payments, so a cancel or failure in the app is
+ * learned only when someone asks the status URL, and the heartbeat also
+ * covers a push lost on the way. Polling (and the heartbeat) pauses while the
+ * page is hidden and resumes, with an immediate poll, when it is shown or
+ * focused again (the return from the SEQR app on a phone). Everything stops
+ * at a final status.
  */
 
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['PAID', 'CANCELED', 'FAILED', 'EXPIRED']);
@@ -20,7 +24,10 @@ export interface TrackerOptions {
   statusUrl: string;
   /** Full connect URL (with `?invoice=…&token=…`), or undefined to poll only. */
   websocketUrl?: string;
+  /** Between polls without a socket. */
   pollIntervalMs: number;
+  /** Between heartbeat polls while the socket is open; 0 for none. */
+  heartbeatIntervalMs: number;
   onStatus(data: StatusData): void;
   /** The status URL answered 404: unknown invoice or wrong token. Tracking has stopped. */
   onNotFound(): void;
@@ -119,6 +126,8 @@ export class StatusTracker {
       this.socketOpen = true;
       if (this.openTimer !== undefined) clearTimeout(this.openTimer);
       socket.send(JSON.stringify({ action: 'subscribe' }));
+      // The subscribe answer brings the current status; the first heartbeat follows one interval later.
+      this.schedule();
     };
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
@@ -153,6 +162,8 @@ export class StatusTracker {
   private startPolling(): void {
     if (this.mode === 'stopped' || this.mode === 'polling') return;
     this.mode = 'polling';
+    // A pending heartbeat gives way to polling at its own pace.
+    this.clearPollTimer();
     if (!this.hidden()) void this.poll();
   }
 
@@ -174,6 +185,8 @@ export class StatusTracker {
       this.clearPollTimer();
       void this.poll();
     } else if (this.mode === 'socket' && fromHidden) {
+      // Then the heartbeat goes on from this poll.
+      this.clearPollTimer();
       void this.poll();
     }
   }
@@ -183,13 +196,26 @@ export class StatusTracker {
     this.pollTimer = undefined;
   }
 
-  private schedule(delayMs: number): void {
+  /**
+   * Time between polls now: `pollIntervalMs` when polling, the heartbeat while
+   * the socket is open, none otherwise (socket still connecting, heartbeat
+   * off, stopped).
+   */
+  private interval(): number | undefined {
+    if (this.mode === 'polling') return this.options.pollIntervalMs;
+    if (this.mode === 'socket' && this.socketOpen && this.options.heartbeatIntervalMs > 0) return this.options.heartbeatIntervalMs;
+    return undefined;
+  }
+
+  /** The next poll, one interval after the last one started (`elapsedMs` ago). */
+  private schedule(elapsedMs = 0): void {
     this.clearPollTimer();
-    if (this.mode !== 'polling' || this.hidden()) return;
+    const interval = this.interval();
+    if (interval === undefined || this.hidden()) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
       void this.poll();
-    }, delayMs);
+    }, Math.max(0, interval - elapsedMs));
   }
 
   private async poll(): Promise<void> {
@@ -222,7 +248,7 @@ export class StatusTracker {
     } finally {
       clearTimeout(timeout);
       if (this.inFlight === controller) this.inFlight = undefined;
-      this.schedule(Math.max(0, this.options.pollIntervalMs - (Date.now() - started)));
+      this.schedule(Date.now() - started);
     }
   }
 }
