@@ -6,7 +6,7 @@ import { HttpError } from '../http.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../seqr/retry.js';
 import { findInvoiceByNotificationTokenHash, type StoredInvoice } from '../store/invoices.js';
-import { confirmPayment } from './payment-status.js';
+import { StatusNotStoredError, confirmPayment } from './payment-status.js';
 import { hashToken } from './tokens.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -37,8 +37,11 @@ export async function handleNotification(token: string | undefined, body: string
   try {
     return await confirmPayment(invoice, logger, receivedAt);
   } catch (error) {
-    // The alarm on this line tells the shop a payment may be reversed by SEQR.
-    logger.error('notification not confirmed', { error, ms: Date.now() - receivedAt });
+    // The alarm on this line tells the shop a payment needs a look: SEQR may reverse it
+    // (failedAt: seqr), or SEQR has it but our store does not yet (failedAt: store).
+    const failedAt = error instanceof StatusNotStoredError ? 'store' : 'seqr';
+    logger.error('notification not confirmed', { failedAt, error, ms: Date.now() - receivedAt });
+    if (failedAt === 'store') throw new HttpError(503, 'not_stored', 'The payment was confirmed with SEQR but could not be stored yet.');
     throw new HttpError(502, 'not_confirmed', 'The payment status could not be confirmed with SEQR.');
   }
 }

@@ -8,6 +8,18 @@ import { getSeqrClient } from '../seqr/client.js';
 import { pushToSubscribers, statusMessage } from '../push/push.js';
 import { advanceStatus, getInvoice, isFinal, type StoredInvoice, type StoredReceipt } from '../store/invoices.js';
 import type { PaymentStatusResult } from '../seqr/types.js';
+import { withRetries, type RetryPolicy } from '../seqr/retry.js';
+
+/** Storing a status SEQR has confirmed is retried: a PAID answer has already committed the payment. */
+const STORE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
+
+/** The status SEQR gave could not be stored; SEQR itself has the payment. */
+export class StatusNotStoredError extends Error {
+  override readonly name = 'StatusNotStoredError';
+  constructor(readonly status: string, override readonly cause: unknown) {
+    super(`SEQR said ${status}, but the store could not record it`);
+  }
+}
 
 /** How long the notification path may keep asking SEQR: well inside its 20 s window. */
 export const CONFIRMATION_BUDGET_MS = Number(process.env.CONFIRMATION_BUDGET_MS ?? 12_000);
@@ -34,12 +46,24 @@ export async function refreshFromSeqr(invoice: StoredInvoice, log: Logger, optio
   log.info('payment status from SEQR', { status: result.status, seqrVersion: result.version, ms: Date.now() - started });
   if (result.status === invoice.status) return invoice;
   const receipt = receiptOf(result);
-  const updated = await advanceStatus(invoice.invoiceReference, {
+  const update = {
     status: result.status,
     seqrVersion: result.version,
     ...(result.ersReference ? { ersReference: result.ersReference } : {}),
     ...(receipt ? { receipt } : {}),
-  });
+  };
+  let updated: StoredInvoice | undefined;
+  try {
+    updated = await withRetries(
+      STORE_RETRY,
+      options.deadline ?? Date.now() + 10_000,
+      () => advanceStatus(invoice.invoiceReference, update),
+      () => true,
+      (error, attempt, delayMs) => log.warn('retrying the status update', { attempt, delayMs, error }),
+    );
+  } catch (error) {
+    throw new StatusNotStoredError(result.status, error);
+  }
   if (!updated) {
     // Someone else stored a change first (a duplicate notification, a poll): theirs stands.
     return (await getInvoice(invoice.invoiceReference)) ?? invoice;

@@ -185,3 +185,35 @@ describe('When SEQR stumbles while we confirm', () => {
     await browser.close();
   });
 });
+
+describe('When DynamoDB stumbles while we store a confirmed payment', () => {
+  it('should retry the status update and still end PAID in the store', async () => {
+    // dynalite cannot be made to fail on demand, so a middleware on the real client fails two updates.
+    let failures = 0;
+    const client = documentClient();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string };
+        if (input.UpdateExpression?.includes('#status = :status') && failures < 2) {
+          failures++;
+          throw Object.assign(new Error('injected: service unavailable'), { name: 'ServiceUnavailable', $fault: 'server' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectStatusUpdateFaults' },
+    );
+    try {
+      const invoice = await createInvoice(stack);
+      const browser = await subscribe(invoice);
+      await browser.next(() => true);
+      await simulator(stack, 'POST', `/simulator/invoices/${invoice.invoiceReference}/pay`);
+      await browser.next(isPaid);
+      expect(failures).toBe(2);
+      expect((await storedInvoice(stack, invoice.invoiceReference)).body).toMatchObject({ status: 'PAID', version: 2 });
+      expect(await simulatorInvoice(stack, invoice.invoiceReference)).toMatchObject({ confirmed: true, reversed: false });
+      await browser.close();
+    } finally {
+      client.middlewareStack.remove('injectStatusUpdateFaults');
+    }
+  });
+});
