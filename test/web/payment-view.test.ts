@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/payment-view/handler.js';
 import { buildPaymentView } from '../../web/build.js';
-import { launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
+import { BROWSER_TESTS_RUN, launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
 import { startFakeStatusServer, type FakeStatusServer } from './fake-status-server.js';
 import { paymentViewScriptSrc, seqrCalls, startShopServer, type ShopServer } from './shop-page.js';
 
@@ -119,7 +119,7 @@ async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<v
   }, state);
 }
 
-describe('payment view', () => {
+describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
   it('desktop: draws the QR code, follows the WebSocket, turns PAID at once and calls paidCallback once', async () => {
     const { ref, token } = newInvoice();
     const opened = Date.now();

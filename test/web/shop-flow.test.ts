@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoice, simulator, simulatorInvoice, sleep, startTestStack, subscribe, type CreatedInvoice, type LocalStack } from '../support/local-stack.js';
-import { launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
+import { BROWSER_TESTS_RUN, launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
 import { paymentViewScriptSrc, seqrCalls, startShopServer, type ShopServer } from './shop-page.js';
 
 const OPERA_MINI_UA = 'Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) Presto/2.5.25 Version/10.54';
@@ -147,7 +147,7 @@ async function expectReceipt(page: Page, ref: string): Promise<void> {
   await expect(page.locator('#ers-reference').textContent()).resolves.toBe(seqr.ersReference);
 }
 
-describe('the payment view on the local stack', () => {
+describe.runIf(BROWSER_TESTS_RUN)('the payment view on the local stack', () => {
   it('desktop: add two items and check out → QR code, ISSUED; paid in the app → PAID within 1 s without a reload, paidCallback once, /shop/done shows PAID and the ersReference', async () => {
     const { page, sockets } = await shopper('desktop', SHOP_DESKTOP);
     const ref = await checkOutTwoItems(page);
