@@ -6,6 +6,10 @@
 import { answer, json, rawBody, requestLogger, type HttpEvent, type HttpResult } from '../../shared/http.js';
 import { handleNotification } from '../../shared/invoices/notification.js';
 import { log } from '../../shared/log.js';
+import { warmUpSeqrClient } from '../../shared/seqr/client.js';
+
+// Parse the WSDL in the init phase, not on the first notification's 20 s clock.
+warmUpSeqrClient();
 
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   const logger = requestLogger(event, log);

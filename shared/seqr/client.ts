@@ -10,7 +10,6 @@
  * - Only getPaymentStatus retries on its own: it is a read, and a PAID answer
  *   is what confirms a payment with SEQR. Writes never retry blindly.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createClientAsync, type Client } from 'soap';
 import { config, seqrResellerCredentials, seqrTerminalCredentials } from '../config.js';
@@ -160,6 +159,15 @@ export class SeqrClient implements SeqrMerchantApi {
     }
   }
 
+  /**
+   * Parses the WSDL now, so the first call does not pay for it. Lambda runs module
+   * scope in its init phase: a handler that calls this there moves the cost off the
+   * first request's clock (for a notification, off SEQR's 20 s).
+   */
+  warmUp(): void {
+    this.client().catch((error: unknown) => this.log.warn('SOAP client warm-up failed; the first call retries', { error }));
+  }
+
   /** Calls one operation and returns its `return` element, or throws a typed error. */
   private async call(operation: string, args: Record<string, unknown>, timeoutMs = this.options.timeoutMs): Promise<SeqrReturn> {
     const client = await this.client();
@@ -190,10 +198,7 @@ export class SeqrClient implements SeqrMerchantApi {
   private client(): Promise<Client> {
     this.soapClient ??= (async () => {
       const wsdl = this.options.wsdlPath ?? WSDL_FILE;
-      // A missing file must fail loudly here rather than let soap try the path as a URL.
-      await readFile(wsdl, { flag: 'r' }).then(() => undefined);
-      const client = await createClientAsync(wsdl, { customDeserializer: KEEP_TEXT, disableCache: false }, this.options.endpointUrl);
-      return client;
+      return createClientAsync(wsdl, { customDeserializer: KEEP_TEXT }, this.options.endpointUrl);
     })();
     this.soapClient.catch(() => (this.soapClient = undefined));
     return this.soapClient;
@@ -351,6 +356,15 @@ export function getSeqrClient(): SeqrClient {
     timeoutMs: config.seqrTimeoutMs,
   });
   return shared;
+}
+
+/** Starts parsing the WSDL of the process's client; never throws (a misconfiguration surfaces on the first call). */
+export function warmUpSeqrClient(): void {
+  try {
+    getSeqrClient().warmUp();
+  } catch {
+    // Configuration errors are reported by the first real call, with its context.
+  }
 }
 
 /** Drop the process's client (tests that point it at another simulator). */
