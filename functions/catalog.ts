@@ -3,7 +3,9 @@
  * The CDK construct and the local gateway both read this table, so a route
  * added here is deployed and served locally alike.
  */
-export type TableName = 'invoices' | 'connections' | 'periods' | 'sessions';
+import type { TableName } from '../shared/store/schema.js';
+
+export { TABLE_ENV, type TableName } from '../shared/store/schema.js';
 
 export interface FunctionSpec {
   /** Path of the handler module from the project root. */
@@ -66,11 +68,3 @@ export const WEBSOCKET_ROUTES = {
   $default: 'wsSubscribe',
   subscribe: 'wsSubscribe',
 } as const satisfies Record<string, FunctionName>;
-
-/** The environment variable naming each table. */
-export const TABLE_ENV: Record<TableName, string> = {
-  invoices: 'INVOICES_TABLE',
-  connections: 'CONNECTIONS_TABLE',
-  periods: 'PERIODS_TABLE',
-  sessions: 'SESSIONS_TABLE',
-};

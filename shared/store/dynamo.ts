@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { TABLE_ENV, type TableName } from '../../functions/catalog.js';
+import { TABLE_ENV, type TableName } from './schema.js';
 
 let client: DynamoDBDocumentClient | undefined;
 

@@ -3,7 +3,15 @@
  * both create tables from this, so the two never drift apart.
  * Every table has a TTL on `expiresAt` (epoch seconds).
  */
-import type { TableName } from '../../functions/catalog.js';
+export type TableName = 'invoices' | 'connections' | 'periods' | 'sessions';
+
+/** The environment variable naming each table. */
+export const TABLE_ENV: Record<TableName, string> = {
+  invoices: 'INVOICES_TABLE',
+  connections: 'CONNECTIONS_TABLE',
+  periods: 'PERIODS_TABLE',
+  sessions: 'SESSIONS_TABLE',
+};
 
 export interface TableSchema {
   partitionKey: string;
