@@ -1,5 +1,6 @@
 /** The sample shop's HTML. Every value that reaches the page is escaped. */
 import type { CartLine } from '../store/sessions.js';
+import { formatMinor, lineTotalMinor, minorUnitDigits } from '../money.js';
 import { PRODUCTS, SHOP_CURRENCY, productBySku } from './products.js';
 
 export function escapeHtml(value: unknown): string {
@@ -41,7 +42,10 @@ function cartTable(cart: readonly CartLine[]): string {
   const rows = cart
     .map((line) => {
       const product = productBySku(line.sku);
-      return product ? `<tr><td>${escapeHtml(product.name)}</td><td>× ${line.quantity}</td><td class="amount">${escapeHtml(product.unitPrice)} ${SHOP_CURRENCY}</td></tr>` : '';
+      if (!product) return '';
+      const digits = minorUnitDigits(SHOP_CURRENCY);
+      const lineTotal = formatMinor(lineTotalMinor(String(line.quantity), product.unitPrice, digits), digits);
+      return `<tr><td>${escapeHtml(product.name)}</td><td>× ${line.quantity}</td><td class="amount">${escapeHtml(lineTotal)} ${SHOP_CURRENCY}</td></tr>`;
     })
     .join('');
   return `<table aria-label="Cart">${rows}</table>`;
