@@ -4,6 +4,7 @@
  * so a payment finished before the socket opened is never missed.
  */
 import type { Logger } from './log.js';
+import { sleep } from './seqr/retry.js';
 import { pushToConnection, statusMessage } from './push/push.js';
 import { addConnection, findConnection, removeConnection } from './store/connections.js';
 import { getInvoice } from './store/invoices.js';
@@ -16,9 +17,22 @@ export async function connect(invoiceReference: string | undefined, token: strin
   log.info('socket connected', { connectionId });
 }
 
+/**
+ * The connection's row by its id. The index behind that lookup is eventually
+ * consistent, and a browser subscribes the moment its socket opens: a few short
+ * second looks before calling the connection unknown.
+ */
+async function findNewConnection(connectionId: string) {
+  for (let attempt = 0; ; attempt++) {
+    const connection = await findConnection(connectionId);
+    if (connection || attempt >= 4) return connection;
+    await sleep(100);
+  }
+}
+
 /** subscribe: send the current status to this connection. */
 export async function subscribe(connectionId: string, log: Logger): Promise<boolean> {
-  const connection = await findConnection(connectionId);
+  const connection = await findNewConnection(connectionId);
   if (!connection) {
     log.warn('subscribe from an unknown connection', { connectionId });
     return false;

@@ -88,7 +88,8 @@ export async function createInvoice(invoice: PricedInvoice, log: Logger, now = n
 function seqrFailure(error: unknown, log: Logger): unknown {
   if (error instanceof SeqrError) {
     log.warn('SEQR refused the invoice', { resultCode: error.resultCode, codeName: error.codeName });
-    if (error.resultCode === 49 || error.resultCode === 11 || error.resultCode === 64) {
+    // 49 and 11 are about the invoice the shop sent; 64 would be our own notificationUrl (PUBLIC_BASE_URL), so a 502.
+    if (error.resultCode === 49 || error.resultCode === 11) {
       return new HttpError(422, 'seqr_rejected', `SEQR refused the invoice: ${error.codeName}.`);
     }
     return new HttpError(502, 'seqr_error', `SEQR answered ${error.codeName}.`);

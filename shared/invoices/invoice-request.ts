@@ -9,6 +9,8 @@ import { InexactAmountError, formatMinor, isKnownCurrency, lineTotalMinor, minor
 import type { SeqrInvoiceRow } from '../seqr/types.js';
 
 export const MAX_ROWS = 999;
+/** Amounts have at most 12 digits before the point, in the request and in every answer. */
+const MAX_AMOUNT_MAJOR = 10n ** 12n;
 const decimal = /^\d{1,12}(\.\d{1,6})?$/;
 
 function isHttpUrl(value: string): boolean {
@@ -22,8 +24,18 @@ function isHttpUrl(value: string): boolean {
 
 const httpUrl = z.string().check(z.maxLength(2048, 'must be at most 2048 characters'), z.refine(isHttpUrl, 'must be an absolute http(s) URL'));
 
+/** Characters XML 1.0 cannot carry, and unpaired surrogates: SEQR's SOAP server would fault on them. */
+const UNSENDABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const text = (max: number) =>
-  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+      z.refine((value) => !UNSENDABLE.test(value), 'contains control characters that cannot be sent to SEQR'),
+    );
 
 const rowSchema = z.strictObject({
   description: text(200),
@@ -124,6 +136,9 @@ function price(request: InvoiceRequest): PricedInvoice {
     return { ...row, unitPrice: formatMinor(toScaled(row.unitPrice, digits)!, digits), lineTotal: formatMinor(line, digits) };
   });
   if (total <= 0n) throw new HttpError(400, 'invalid_field', 'The invoice total must be more than zero.', 'rows');
+  if (total >= MAX_AMOUNT_MAJOR * 10n ** BigInt(digits)) {
+    throw new HttpError(400, 'invalid_field', `The invoice total must be less than ${MAX_AMOUNT_MAJOR} ${request.currency}.`, 'rows');
+  }
   return {
     title: request.title,
     currency: request.currency,

@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { getSeqrClient } from '../seqr/client.js';
 import { pushToSubscribers, statusMessage } from '../push/push.js';
-import { advanceStatus, getInvoice, isFinal, type StoredInvoice, type StoredReceipt } from '../store/invoices.js';
+import { advanceStatus, getInvoice, type StoredInvoice, type StoredReceipt } from '../store/invoices.js';
 import type { PaymentStatusResult } from '../seqr/types.js';
 import { withRetries, type RetryPolicy } from '../seqr/retry.js';
 
@@ -75,11 +75,12 @@ export async function refreshFromSeqr(invoice: StoredInvoice, log: Logger, optio
 
 /**
  * The notification path: confirm with SEQR now. An invoice already stored as
- * final was confirmed by whoever stored it; it is only pushed again (pushes are
- * once per connection, so this sends nothing twice).
+ * PAID was confirmed by whoever stored it; it is only pushed again (pushes are
+ * once per connection, so this sends nothing twice). Any other stored status,
+ * final or not, is asked about: SEQR notifies only payments.
  */
 export async function confirmPayment(invoice: StoredInvoice, log: Logger, receivedAt = Date.now()): Promise<StoredInvoice> {
-  if (isFinal(invoice)) {
+  if (invoice.status === 'PAID') {
     await pushToSubscribers(statusMessage(invoice), log);
     return invoice;
   }

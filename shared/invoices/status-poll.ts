@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import { claimStatusCheck, isFinal, type StoredInvoice } from '../store/invoices.js';
-import { refreshFromSeqr } from './payment-status.js';
+import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
 import { invoiceForSubscriber } from './subscriber.js';
 
 const POLL_SEQR_BUDGET_MS = 5_000;
@@ -15,8 +15,13 @@ export async function pollStatus(invoiceReference: string, token: string | undef
   try {
     return await refreshFromSeqr(invoice, log, { deadline: Date.now() + POLL_SEQR_BUDGET_MS });
   } catch (error) {
-    // The stored status is still the truth we have; the next poll asks again.
-    log.warn('status poll could not reach SEQR', { error });
+    if (error instanceof StatusNotStoredError) {
+      // SEQR has committed what it said; our store lags. Alarmed like a notification that failed.
+      log.error('notification not confirmed', { failedAt: 'store', path: 'status poll', error });
+    } else {
+      // The stored status is still the truth we have; the next poll asks again.
+      log.warn('status poll could not reach SEQR', { error });
+    }
     return invoice;
   }
 }

@@ -14,6 +14,8 @@ export interface StatusMessage {
   invoiceReference: string;
   status: InvoiceStatus;
   ersReference?: string;
+  /** The stored invoice's version: a client keeps the highest it has seen, as messages may cross. */
+  version: number;
 }
 
 const POST_TIMEOUT_MS = Number(process.env.PUSH_TIMEOUT_MS ?? 2_000);
@@ -30,12 +32,13 @@ function managementClient(): ApiGatewayManagementApiClient {
   return client;
 }
 
-export function statusMessage(invoice: { invoiceReference: string; status: InvoiceStatus; ersReference?: string }): StatusMessage {
+export function statusMessage(invoice: { invoiceReference: string; status: InvoiceStatus; ersReference?: string; version: number }): StatusMessage {
   return {
     type: 'invoice.status',
     invoiceReference: invoice.invoiceReference,
     status: invoice.status,
     ...(invoice.ersReference ? { ersReference: invoice.ersReference } : {}),
+    version: invoice.version,
   };
 }
 
@@ -64,7 +67,12 @@ export async function pushToConnection(connection: Pick<Connection, 'invoiceRefe
       return 'gone';
     }
     log.warn('push failed', { connectionId: connection.connectionId, error });
-    await releasePush(connection, message.status).catch(() => undefined);
+    // Give the claim back only when API Gateway answered no. After a time-out the
+    // message may have been delivered, and PAID must not arrive twice; the view's
+    // heartbeat poll covers a push that was really lost.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) {
+      await releasePush(connection, message.status).catch(() => undefined);
+    }
     return 'failed';
   }
 }

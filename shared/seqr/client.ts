@@ -16,7 +16,7 @@ import { config, seqrResellerCredentials, seqrTerminalCredentials } from '../con
 import type { SeqrResellerCredentials, SeqrTerminalCredentials } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { SeqrError, SeqrTransportError } from './errors.js';
-import { TRANSIENT_RESULT_CODES, type InvoiceStatus } from './result-codes.js';
+import { INVOICE_STATUSES, TRANSIENT_RESULT_CODES, type InvoiceStatus } from './result-codes.js';
 import { sleep, withRetries, type RetryPolicy } from './retry.js';
 import type {
   PaymentStatusResult,
@@ -85,17 +85,19 @@ export class SeqrClient implements SeqrMerchantApi {
     const policy = this.options.statusRetry ?? DEFAULT_STATUS_RETRY;
     const deadline = options.deadline ?? Date.now() + this.options.timeoutMs * policy.attempts;
     const context = await this.terminalContext();
-    const result = await withRetries(
-      policy,
-      deadline,
-      (remainingMs) =>
-        this.call('getPaymentStatus', { context, invoiceReference, invoiceVersion }, Math.max(1, Math.min(this.options.timeoutMs, remainingMs))),
-      isRetryableRead,
-      (error, attempt, delayMs) =>
-        this.log.warn('retrying getPaymentStatus', { invoiceReference, attempt, delayMs, error: describe(error) }),
+    const attempt = async (remainingMs: number) => {
+      const answer = await this.call('getPaymentStatus', { context, invoiceReference, invoiceVersion }, Math.max(1, Math.min(this.options.timeoutMs, remainingMs)));
+      // A status we do not know (or none) must not reach the store: a bad answer, retried like a transport error.
+      const known = (INVOICE_STATUSES as readonly string[]).includes(String(answer.status ?? ''));
+      if (!known) throw new SeqrTransportError('getPaymentStatus', 'malformed', `unknown invoice status "${String(answer.status ?? '').slice(0, 40)}"`);
+      return answer;
+    };
+    const result = await withRetries(policy, deadline, attempt, isRetryableRead, (error, n, delayMs) =>
+      this.log.warn('retrying getPaymentStatus', { invoiceReference, attempt: n, delayMs, error: describe(error) }),
     );
+    const status = String(result.status);
     return {
-      status: String(result.status) as InvoiceStatus,
+      status: status as InvoiceStatus,
       version: Number(result.version ?? 0),
       ...(result.ersReference ? { ersReference: String(result.ersReference) } : {}),
       ...(result.receipt ? { receipt: result.receipt as SeqrReceipt } : {}),
@@ -358,10 +360,15 @@ export function getSeqrClient(): SeqrClient {
   return shared;
 }
 
-/** Starts parsing the WSDL of the process's client; never throws (a misconfiguration surfaces on the first call). */
+/**
+ * Starts parsing the WSDL and reading the terminal credentials (Secrets Manager,
+ * deployed) for the process's client; never throws: a misconfiguration surfaces
+ * on the first call, with its context.
+ */
 export function warmUpSeqrClient(): void {
   try {
     getSeqrClient().warmUp();
+    seqrTerminalCredentials().catch(() => undefined);
   } catch {
     // Configuration errors are reported by the first real call, with its context.
   }

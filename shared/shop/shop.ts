@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { config } from '../config.js';
-import { HttpError, header, rawBody, type HttpEvent, type HttpResult } from '../http.js';
+import { HttpError, header, rawBody, sha256, type HttpEvent, type HttpResult } from '../http.js';
+import { getSeqrClient } from '../seqr/client.js';
+import { SeqrError } from '../seqr/errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { parseInvoiceRequest } from '../invoices/invoice-request.js';
 import { refreshFromSeqr } from '../invoices/payment-status.js';
@@ -83,15 +85,34 @@ function cartKey(cart: readonly CartLine[]): string {
   return cart.map((l) => `${l.sku}:${l.quantity}`).join(',');
 }
 
+/**
+ * What the invoice carries of the session: its hash, so the cookie's value is
+ * never stored beside the invoice or shown by the shop API.
+ */
+export function sessionReference(sessionId: string): string {
+  return sha256(sessionId).slice(0, 32);
+}
+
 export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResult> {
   const { session: s, cookies } = await session(event);
   if (s.cart.length === 0) return redirect('/shop', cookies);
   const base = config.publicBaseUrl;
-  // A reload of the checkout page shows the same invoice while it can still be paid.
-  if (s.invoiceReference && s.subscribeToken && s.checkedOutCart === cartKey(s.cart)) {
-    const existing = await getInvoice(s.invoiceReference);
-    if (existing && existing.status === 'ISSUED') {
-      return html(200, checkoutPage({ invoiceReference: existing.invoiceReference, subscribeToken: s.subscribeToken, total: existing.total, cart: s.cart, apiBaseUrl: base }), cookies);
+  const previous = s.invoiceReference ? await getInvoice(s.invoiceReference) : undefined;
+  if (previous?.status === 'PAID') return redirect('/shop/done', cookies);
+  if (previous && previous.status === 'ISSUED' && s.subscribeToken) {
+    // A reload shows the same invoice while it can still be paid.
+    if (s.checkedOutCart === cartKey(s.cart)) {
+      return html(200, checkoutPage({ invoiceReference: previous.invoiceReference, subscribeToken: s.subscribeToken, total: previous.total, cart: s.cart, apiBaseUrl: base }), cookies);
+    }
+    // The cart changed: the old invoice must not stay payable beside the new one.
+    const logger = log.with({ invoiceReference: previous.invoiceReference });
+    try {
+      await getSeqrClient().cancelInvoice(previous.invoiceReference);
+      await refreshFromSeqr(previous, logger);
+    } catch (error) {
+      if (error instanceof SeqrError && error.resultCode === 50) return redirect('/shop/done', cookies);
+      logger.warn('could not cancel the previous invoice', { error });
+      return html(409, messagePage('Payment in progress', 'Your previous cart is being paid. Finish or cancel that payment in the SEQR app first.'), cookies);
     }
   }
   const priced = parseInvoiceRequest({
@@ -102,7 +123,7 @@ export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResul
       return { description: product.name, quantity: String(line.quantity), unitPrice: product.unitPrice, taxRate: product.taxRate, sku: product.sku };
     }),
     backUrl: `${base}/shop/done`,
-    sessionId: s.sessionId,
+    sessionId: sessionReference(s.sessionId),
   });
   const created = await createInvoice(priced, log);
   await saveSession({ ...s, invoiceReference: created.invoiceReference, subscribeToken: created.subscribeToken, checkedOutCart: cartKey(s.cart) });
@@ -114,7 +135,7 @@ export async function done(event: HttpEvent, log: Logger): Promise<HttpResult> {
   const s = id ? await getSession(id) : undefined;
   if (!s?.invoiceReference) return html(404, messagePage('No order', 'We found no order in this browser.'));
   let invoice = await getInvoice(s.invoiceReference);
-  if (!invoice || invoice.sessionId !== s.sessionId) return html(404, messagePage('No order', 'We found no order in this browser.'));
+  if (!invoice || invoice.sessionId !== sessionReference(s.sessionId)) return html(404, messagePage('No order', 'We found no order in this browser.'));
   const logger = log.with({ invoiceReference: invoice.invoiceReference });
   if (!isFinal(invoice)) {
     // The backURL opens the same way after pay or cancel: only SEQR knows which it was.

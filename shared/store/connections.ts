@@ -37,6 +37,8 @@ export async function connectionsOf(invoiceReference: string): Promise<Connectio
         TableName: tableName('connections'),
         KeyConditionExpression: 'invoiceReference = :ref',
         ExpressionAttributeValues: { ':ref': invoiceReference },
+        // A socket that connected a moment ago must get the push: read what $connect just wrote.
+        ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );

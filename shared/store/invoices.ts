@@ -44,7 +44,6 @@ export interface StoredInvoice {
   expiresAt: number;
 }
 
-const NON_FINAL = ['ISSUED', 'RESERVED', 'PENDING_ISSUER_ACKNOWLEDGE'] as const;
 export const INVOICE_RETENTION_DAYS = Number(process.env.INVOICE_RETENTION_DAYS ?? 90);
 
 export function invoiceExpiry(now = Date.now()): number {
@@ -93,9 +92,11 @@ export interface StatusUpdate {
 }
 
 /**
- * Moves the invoice to a new status if it is not final yet and the status differs.
- * Returns the updated invoice when this call made the change, undefined when it
- * was already there (a duplicate or late notification changes nothing).
+ * Moves the invoice to a new status: from an open status to any other, never
+ * back to an older SEQR version, and never out of a final status, except that
+ * PAID wins over any other: a PAID answer has committed the payment at SEQR, and
+ * the store must say so. Returns the updated invoice when this call made the
+ * change, undefined when it was already there (a duplicate or late answer changes nothing).
  */
 export async function advanceStatus(invoiceReference: string, update: StatusUpdate, now = new Date()): Promise<StoredInvoice | undefined> {
   const sets = ['#status = :status', '#version = #version + :one', 'seqrVersion = :seqrVersion', 'updatedAt = :now'];
@@ -116,14 +117,19 @@ export async function advanceStatus(invoiceReference: string, update: StatusUpda
   if (update.status === 'PAID') {
     sets.push('paidAt = :now');
   }
-  NON_FINAL.forEach((status, i) => (values[`:open${i}`] = status));
+  let fromWhere = '#status <> :status';
+  if (update.status !== 'PAID') {
+    const finals = [...FINAL_STATUSES];
+    finals.forEach((status, i) => (values[`:final${i}`] = status));
+    fromWhere += ` AND NOT (#status IN (${finals.map((_, i) => `:final${i}`).join(', ')})) AND (attribute_not_exists(seqrVersion) OR seqrVersion <= :seqrVersion)`;
+  }
   try {
     const { Attributes } = await documentClient().send(
       new UpdateCommand({
         TableName: tableName('invoices'),
         Key: { invoiceReference },
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `attribute_exists(invoiceReference) AND #status IN (${NON_FINAL.map((_, i) => `:open${i}`).join(', ')}) AND #status <> :status`,
+        ConditionExpression: `attribute_exists(invoiceReference) AND ${fromWhere}`,
         ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',

@@ -55,6 +55,9 @@ describe('When POST /invoices gets a bad body', () => {
     ['a backUrl with a javascript: scheme', { ...ORDER, backUrl: 'javascript:alert(1)' }, 400, 'invalid_field', 'backUrl'],
     ['an empty title', { ...ORDER, title: '   ' }, 400, 'invalid_field', 'title'],
     ['a tax rate over 100', withRows({ ...row, taxRate: '125' }), 400, 'invalid_field', 'rows[0].taxRate'],
+    ['a control character in a description', withRows({ ...row, description: 'Coffee\u0001' }), 400, 'invalid_field', 'rows[0].description'],
+    ['an unpaired surrogate in the title', { ...ORDER, title: 'Order \ud800 end' }, 400, 'invalid_field', 'title'],
+    ['a total of 10^12 or more', withRows({ ...row, quantity: '999999999999', unitPrice: '999999999999.00' }), 400, 'invalid_field', 'rows'],
   ];
   for (const [name, body, status, code, field] of cases) {
     it(`should refuse ${name} with ${status} ${code}`, async () => {

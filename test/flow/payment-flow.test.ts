@@ -45,12 +45,12 @@ describe('When the shopper pays an invoice', () => {
 
     const browser = await subscribe(invoice);
     const first = await browser.next(() => true);
-    expect(first).toEqual({ type: 'invoice.status', invoiceReference: invoice.invoiceReference, status: 'ISSUED' });
+    expect(first).toEqual({ type: 'invoice.status', invoiceReference: invoice.invoiceReference, status: 'ISSUED', version: 1 });
 
     expect((await simulator(stack, 'POST', `/simulator/invoices/${invoice.invoiceReference}/pay`)).status).toBe(200);
     const paid = await browser.next(isPaid);
     const atSeqr = await simulatorInvoice(stack, invoice.invoiceReference);
-    expect(paid).toEqual({ type: 'invoice.status', invoiceReference: invoice.invoiceReference, status: 'PAID', ersReference: atSeqr.ersReference });
+    expect(paid).toEqual({ type: 'invoice.status', invoiceReference: invoice.invoiceReference, status: 'PAID', ersReference: atSeqr.ersReference, version: 2 });
     expect(atSeqr.ersReference).toMatch(/^\d{25}$/);
 
     const stored = await storedInvoice(stack, invoice.invoiceReference);

@@ -259,3 +259,34 @@ describe('When the wire fails', () => {
     expect(logs.join('\n')).not.toContain(TERMINAL.password);
   });
 });
+
+describe('When SEQR answers success without a status we know', () => {
+  // The simulator never does this; a hand-made SOAP server plays a server that does.
+  it('should treat it as a malformed answer, retried and then thrown, never as a status', async () => {
+    const { createServer } = await import('node:http');
+    let calls = 0;
+    const odd = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        calls++;
+        const status = calls === 1 ? '' : '<status>PARTIALLY_PAID</status>';
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(
+          `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ns2:getPaymentStatusResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/"><return><resultCode>0</resultCode><resultDescription>SUCCESS</resultDescription>${status}<version>1</version></return></ns2:getPaymentStatusResponse></soap:Body></soap:Envelope>`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (odd.address() as { port: number }).port;
+      const error = await client({ endpointUrl: `http://127.0.0.1:${port}/`, statusRetry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 5 } })
+        .getPaymentStatus('1234567890123')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SeqrTransportError);
+      expect(error).toMatchObject({ failure: 'malformed' });
+      expect(String((error as Error).message)).toContain('PARTIALLY_PAID');
+      expect(calls).toBe(2);
+    } finally {
+      odd.close();
+    }
+  });
+});

@@ -16,13 +16,25 @@ describe('When amounts are parsed and totalled', () => {
     expect(invoice.total).toBe('0.30');
   });
 
-  it('should keep large totals exact beyond what a double can hold in cents', () => {
+  it('should total many small rows exactly where float sums drift', () => {
     const invoice = parseInvoiceRequest({
       title: 't',
       currency: 'SEK',
-      rows: [{ description: 'a', quantity: '999', unitPrice: '999999999999.99' }],
+      rows: Array.from({ length: 10 }, () => ({ description: 'a', quantity: '3', unitPrice: '0.07' })),
     });
-    expect(invoice.total).toBe('998999999999990.01');
+    // 0.07 * 3 summed ten times in floats is 2.1000000000000005.
+    expect(invoice.total).toBe('2.10');
+  });
+
+  it('should keep the largest allowed total exact', () => {
+    const invoice = parseInvoiceRequest({
+      title: 't',
+      currency: 'SEK',
+      rows: [
+        { description: 'a', quantity: '3', unitPrice: '333333333333.33' },
+      ],
+    });
+    expect(invoice.total).toBe('999999999999.99');
   });
 
   it('should use the currency’s own minor unit digits', () => {
