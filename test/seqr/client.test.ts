@@ -181,6 +181,14 @@ describe('When SEQR answers with a result code', () => {
     await expectSeqrError(c.cancelInvoice(other.invoiceReference), 95, 'INVOICE_ALREADY_CANCELED');
   });
 
+  it('should surface 51 and 48 for an invoice being paid in the app', async () => {
+    const c = client();
+    const sent = await c.sendInvoice(invoice());
+    await control('POST', `/simulator/invoices/${sent.invoiceReference}/scan`);
+    await expectSeqrError(c.cancelInvoice(sent.invoiceReference), 51, 'CANNOT_CANCEL_INVOICE_IN_PROGRESS');
+    await expectSeqrError(c.updateInvoice(sent.invoiceReference, invoice()), 48, 'PAYMENT_IN_PROGRESS');
+  });
+
   it('should surface 23 and 98 from the refund rules', async () => {
     const c = client();
     const { status } = await paidInvoice(c);
