@@ -26,7 +26,7 @@ export interface FunctionSpec {
 }
 
 export const FUNCTIONS = {
-  createInvoice: { entry: 'functions/create-invoice/handler.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 15 },
+  createInvoice: { entry: 'functions/create-invoice/handler.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
   getInvoice: { entry: 'functions/get-invoice/handler.ts', seqr: false, shopKey: true, tables: ['invoices'], timeoutSeconds: 5 },
   invoiceStatus: { entry: 'functions/invoice-status/handler.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 10 },
   seqrNotification: { entry: 'functions/seqr-notification/handler.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 18 },
@@ -35,7 +35,7 @@ export const FUNCTIONS = {
   wsSubscribe: { entry: 'functions/ws-subscribe/handler.ts', seqr: false, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 5 },
   transactionPeriod: { entry: 'functions/transaction-period/handler.ts', seqr: true, reseller: true, tables: ['periods'], timeoutSeconds: 60 },
   paymentView: { entry: 'functions/payment-view/handler.ts', seqr: false, tables: [], timeoutSeconds: 3 },
-  shop: { entry: 'functions/shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 15 },
+  shop: { entry: 'functions/shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 25 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -31,7 +31,7 @@ export function acknowledgeAcceptedFindings(payments: SeqrWebshopPayments): void
     acknowledge(
       secret,
       'SMG4',
-      'SEQR credentials are issued by Seamless and the shop key is shared with the shop back end: neither can be changed by a rotation Lambda alone, so they are rotated by hand with put-secret-value (see infra/README.md).',
+      'SEQR credentials are issued by Seamless and the shop key is shared with the shop back end: neither can be changed by a rotation Lambda alone, so they are rotated by hand with put-secret-value (see Setting the secrets in the README).',
     );
   }
 

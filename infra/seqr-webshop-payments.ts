@@ -173,8 +173,13 @@ export class SeqrWebshopPayments extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const allowedOrigins = props.allowedOrigins ?? [];
+    for (const origin of allowedOrigins) {
+      // API Gateway's CORS takes exact origins only; the local stack's `http://localhost:*` form is for the local stack.
+      if (/:\*$/.test(origin)) throw new Error(`allowedOrigins: "${origin}" is a port pattern; list exact origins (https://shop.example.com)`);
+    }
     const includeSampleShop = props.includeSampleShop ?? false;
-    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    // Per route: the status route is polled once a second per open payment view without a socket.
+    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
 
     // Which functions and tables this deployment has: the sample shop's are left out unless asked for.
     const httpRoutes = HTTP_ROUTES.filter((route) => includeSampleShop || !route.sampleShop);
@@ -457,13 +462,25 @@ export class SeqrWebshopPayments extends Construct {
       this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       'A transaction period was not closed after every retry: close it by hand (see the dead-letter queue)',
     );
-    const notConfirmed = new logs.MetricFilter(this, 'NotificationNotConfirmedFilter', {
-      logGroup: this.logGroups.seqrNotification!,
-      filterPattern: logs.FilterPattern.stringValue('$.message', '=', NOTIFICATION_NOT_CONFIRMED_MESSAGE),
-      metricNamespace: props.metricNamespace ?? 'SeqrWebshopPayments',
-      metricName: 'NotificationsNotConfirmed',
-      metricValue: '1',
-    });
+    // Every function that asks SEQR for a status may log it: the notification, the status poll, the shop's receipt.
+    const confirmingFunctions = (['seqrNotification', 'invoiceStatus', 'shop'] as const).filter((name) => this.logGroups[name]);
+    const notConfirmedFilters = confirmingFunctions.map(
+      (name) =>
+        new logs.MetricFilter(this, name === 'seqrNotification' ? 'NotificationNotConfirmedFilter' : `${pascal(name)}NotConfirmedFilter`, {
+          logGroup: this.logGroups[name]!,
+          filterPattern: logs.FilterPattern.stringValue('$.message', '=', NOTIFICATION_NOT_CONFIRMED_MESSAGE),
+          metricNamespace: props.metricNamespace ?? 'SeqrWebshopPayments',
+          metricName: 'NotificationsNotConfirmed',
+          metricValue: '1',
+        }),
+    );
+    const notConfirmed = notConfirmedFilters[0]!;
+    // Handlers answer errors themselves (a 5xx, not a thrown error), so Lambda's Errors metric misses them: the API's does not.
+    alarm(
+      'HttpApiServerErrorsAlarm',
+      this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      'The HTTP API answered 5xx: SEQR, DynamoDB or configuration trouble (see the functions’ error log lines)',
+    );
     alarm(
       'NotificationNotConfirmedAlarm',
       notConfirmed.metric(fiveMinutes),

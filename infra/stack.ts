@@ -46,7 +46,7 @@ export function propsFromContext(app: App): SeqrWebshopPaymentsProps {
   return {
     seqrEndpointUrl: String(context('seqrEndpointUrl') ?? SEQR_TEST_ENDPOINT_URL),
     allowedOrigins: list(context('allowedOrigins')),
-    includeSampleShop: flag(context('includeSampleShop'), true),
+    includeSampleShop: flag(context('includeSampleShop'), false),
     transactionPeriodSchedule: String(context('transactionPeriodSchedule') ?? DEFAULT_TRANSACTION_PERIOD_SCHEDULE),
     transactionPeriodTimeZone: String(context('transactionPeriodTimeZone') ?? DEFAULT_TRANSACTION_PERIOD_TIME_ZONE),
   };

@@ -106,8 +106,10 @@ export function seqrResellerCredentials(): Promise<SeqrResellerCredentials | und
     const arn = env('SEQR_RESELLER_SECRET_ARN');
     if (arn) {
       const secret = await readSecretJson(arn);
+      // The secret the stack creates starts empty: until it is filled in, there is no reseller user.
+      if (!secret.resellerId) return undefined;
       return {
-        resellerId: String(secret.resellerId ?? ''),
+        resellerId: String(secret.resellerId),
         userId: String(secret.userId ?? '9900'),
         password: String(secret.password ?? ''),
       };

@@ -59,7 +59,13 @@ export async function pushToConnection(connection: Pick<Connection, 'invoiceRefe
     );
     return 'sent';
   } catch (error) {
-    if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+    const gone = error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
+    // A socket whose $connect has not returned yet is also 410: its row is young, keep it.
+    if (gone && 'connectedAt' in connection && Date.now() - Date.parse(String(connection.connectedAt)) < 10_000) {
+      await releasePush(connection, message.status).catch(() => undefined);
+      return 'failed';
+    }
+    if (gone) {
       log.info('connection gone, removing it', { connectionId: connection.connectionId });
       await removeConnection(connection.invoiceReference, connection.connectionId).catch((e: unknown) =>
         log.warn('could not remove a gone connection', { connectionId: connection.connectionId, error: e }),

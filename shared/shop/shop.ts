@@ -108,7 +108,7 @@ export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResul
     const logger = log.with({ invoiceReference: previous.invoiceReference });
     try {
       await getSeqrClient().cancelInvoice(previous.invoiceReference);
-      await refreshFromSeqr(previous, logger);
+      await refreshFromSeqr(previous, logger, { deadline: Date.now() + 5_000 });
     } catch (error) {
       if (error instanceof SeqrError && error.resultCode === 50) return redirect('/shop/done', cookies);
       logger.warn('could not cancel the previous invoice', { error });
@@ -139,7 +139,7 @@ export async function done(event: HttpEvent, log: Logger): Promise<HttpResult> {
   const logger = log.with({ invoiceReference: invoice.invoiceReference });
   if (!isFinal(invoice)) {
     // The backURL opens the same way after pay or cancel: only SEQR knows which it was.
-    invoice = await refreshFromSeqr(invoice, logger).catch((error: unknown) => {
+    invoice = await refreshFromSeqr(invoice, logger, { deadline: Date.now() + 8_000 }).catch((error: unknown) => {
       logger.warn('receipt page could not reach SEQR', { error });
       return invoice!;
     });

@@ -54,10 +54,10 @@ function functionResource(synth: Synthesized, name: FunctionName): Resource {
   return synth.template.toJSON().Resources[id] as Resource;
 }
 
-describe('When the app is synthesized with its defaults (sample shop included)', () => {
+describe('When the app is synthesized with the sample shop asked for (-c includeSampleShop=true)', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(',') });
+    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(','), includeSampleShop: 'true' });
   });
 
   describe('the tables', () => {
@@ -199,7 +199,7 @@ describe('When the app is synthesized with its defaults (sample shop included)',
       synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
         AutoDeploy: true,
-        DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+        DefaultRouteSettings: { ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 },
         AccessLogSettings: { DestinationArn: Match.anyValue(), Format: format },
       });
       const fields = JSON.parse(format.asString()) as Record<string, string>;
@@ -536,5 +536,31 @@ describe('When a customer managed key and the DESTROY removal policy are chosen'
       expect(table.DeletionPolicy).toBe('Delete');
       expect(table.Properties.DeletionProtectionEnabled).toBe(false);
     }
+  });
+});
+
+describe('When a shop configures the construct', () => {
+  it('should refuse a port-pattern origin, which API Gateway’s CORS cannot match', () => {
+    expect(() => synthesizeApp({ allowedOrigins: 'http://localhost:*' })).toThrow(/port pattern/);
+  });
+
+  it('should leave the sample shop out unless asked for', () => {
+    const { template } = synthesizeApp();
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+  });
+
+  it('should count unconfirmed payments from every function that asks SEQR for a status, into one alarm', () => {
+    const { template } = synthesizeApp({ includeSampleShop: 'true' });
+    const filters = template.findResources('AWS::Logs::MetricFilter');
+    expect(Object.values(filters).map((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]!.MetricName)).toEqual([
+      'NotificationsNotConfirmed',
+      'NotificationsNotConfirmed',
+      'NotificationsNotConfirmed',
+    ]);
+  });
+
+  it('should alarm on the HTTP API’s 5xx answers, which Lambda’s Errors metric does not count', () => {
+    const { template } = synthesizeApp();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
   });
 });
