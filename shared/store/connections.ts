@@ -2,10 +2,9 @@
  * WebSocket connections subscribed to an invoice. API Gateway closes a socket
  * after 2 hours, so a row lives no longer than that.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FINAL_STATUSES, type InvoiceStatus } from '../seqr/result-codes.js';
-import { documentClient, epochSeconds, isExpired, tableName } from './dynamo.js';
+import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
 
 export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
 
@@ -78,36 +77,26 @@ export function statusRank(status: InvoiceStatus): number {
  */
 export async function claimPush(connection: Pick<Connection, 'invoiceReference' | 'connectionId'>, status: InvoiceStatus): Promise<boolean> {
   const rank = statusRank(status);
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName('connections'),
-        Key: { invoiceReference: connection.invoiceReference, connectionId: connection.connectionId },
-        UpdateExpression: 'SET pushedRank = :rank',
-        ConditionExpression: `attribute_exists(connectionId) AND (attribute_not_exists(pushedRank) OR pushedRank ${rank === 1 ? '<' : '<='} :rank)`,
-        ExpressionAttributeValues: { ':rank': rank },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName('connections'),
+      Key: { invoiceReference: connection.invoiceReference, connectionId: connection.connectionId },
+      UpdateExpression: 'SET pushedRank = :rank',
+      ConditionExpression: `attribute_exists(connectionId) AND (attribute_not_exists(pushedRank) OR pushedRank ${rank === 1 ? '<' : '<='} :rank)`,
+      ExpressionAttributeValues: { ':rank': rank },
+    }),
+  );
 }
 
 /** Gives a claimed push back after the post failed, so a later attempt may deliver it. */
 export async function releasePush(connection: Pick<Connection, 'invoiceReference' | 'connectionId'>, status: InvoiceStatus): Promise<void> {
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName('connections'),
-        Key: { invoiceReference: connection.invoiceReference, connectionId: connection.connectionId },
-        UpdateExpression: 'REMOVE pushedRank',
-        ConditionExpression: 'pushedRank = :rank',
-        ExpressionAttributeValues: { ':rank': statusRank(status) },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await writeIf(
+    new UpdateCommand({
+      TableName: tableName('connections'),
+      Key: { invoiceReference: connection.invoiceReference, connectionId: connection.connectionId },
+      UpdateExpression: 'REMOVE pushedRank',
+      ConditionExpression: 'pushedRank = :rank',
+      ExpressionAttributeValues: { ':rank': statusRank(status) },
+    }),
+  );
 }

@@ -2,8 +2,8 @@
  * One DynamoDB document client per process. Locally DYNAMODB_ENDPOINT points
  * at dynalite; deployed it is unset and the SDK finds DynamoDB itself.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, type DeleteCommand, type PutCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { TABLE_ENV, type TableName } from './schema.js';
 
@@ -32,4 +32,18 @@ export function epochSeconds(at: number = Date.now()): number {
 /** An item past its `expiresAt` counts as gone: DynamoDB's TTL deletes lazily. */
 export function isExpired(item: { expiresAt?: number } | undefined, now: number = Date.now()): boolean {
   return item?.expiresAt !== undefined && item.expiresAt <= epochSeconds(now);
+}
+
+/**
+ * Sends a conditional write. True when it was made, false when its condition
+ * did not hold (someone else got there first); any other failure is thrown.
+ */
+export async function writeIf(command: UpdateCommand | PutCommand | DeleteCommand): Promise<boolean> {
+  try {
+    await documentClient().send(command as UpdateCommand);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

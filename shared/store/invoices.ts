@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FINAL_STATUSES, type InvoiceStatus } from '../seqr/result-codes.js';
 import type { InvoiceRow } from '../invoices/invoice-request.js';
-import { documentClient, epochSeconds, isExpired, tableName } from './dynamo.js';
+import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
 
 export interface StoredReceipt {
   paymentReference?: string;
@@ -147,21 +147,15 @@ export async function advanceStatus(invoiceReference: string, update: StatusUpda
  * second, however many browsers poll at once.
  */
 export async function claimStatusCheck(invoiceReference: string, intervalMs = 1000, now = Date.now()): Promise<boolean> {
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName('invoices'),
-        Key: { invoiceReference },
-        UpdateExpression: 'SET lastCheckedAt = :now',
-        ConditionExpression: 'attribute_exists(invoiceReference) AND (attribute_not_exists(lastCheckedAt) OR lastCheckedAt <= :before)',
-        ExpressionAttributeValues: { ':now': now, ':before': now - intervalMs },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName('invoices'),
+      Key: { invoiceReference },
+      UpdateExpression: 'SET lastCheckedAt = :now',
+      ConditionExpression: 'attribute_exists(invoiceReference) AND (attribute_not_exists(lastCheckedAt) OR lastCheckedAt <= :before)',
+      ExpressionAttributeValues: { ':now': now, ':before': now - intervalMs },
+    }),
+  );
 }
 
 export function isFinal(invoice: Pick<StoredInvoice, 'status'>): boolean {

@@ -8,7 +8,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName } from './dynamo.js';
+import { documentClient, tableName, writeIf } from './dynamo.js';
 
 export interface StoredPeriod {
   /** The schedule slot: the scheduled time truncated to the minute, ISO 8601 UTC (`2025-01-31T23:00Z`). */
@@ -55,37 +55,27 @@ export async function claimPeriodSlot(slot: string, claimId: string, now: number
 
 /** Stores SEQR's answer on the claim; false if this run no longer holds it (taken over after its lease). */
 export async function recordTransactionPeriod(slot: string, claimId: string, transactionPeriodId: string, markedAt: string): Promise<boolean> {
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: tableName('periods'),
-        Key: { slot },
-        UpdateExpression: 'SET transactionPeriodId = :id, markedAt = :markedAt',
-        ConditionExpression: 'claimId = :claimId AND attribute_not_exists(transactionPeriodId)',
-        ExpressionAttributeValues: { ':id': transactionPeriodId, ':markedAt': markedAt, ':claimId': claimId },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName('periods'),
+      Key: { slot },
+      UpdateExpression: 'SET transactionPeriodId = :id, markedAt = :markedAt',
+      ConditionExpression: 'claimId = :claimId AND attribute_not_exists(transactionPeriodId)',
+      ExpressionAttributeValues: { ':id': transactionPeriodId, ':markedAt': markedAt, ':claimId': claimId },
+    }),
+  );
 }
 
 /** Gives the slot back (SEQR said no: nothing was marked), so the next retry need not wait for the lease. */
 export async function releasePeriodSlot(slot: string, claimId: string): Promise<void> {
-  try {
-    await documentClient().send(
-      new DeleteCommand({
-        TableName: tableName('periods'),
-        Key: { slot },
-        ConditionExpression: 'claimId = :claimId AND attribute_not_exists(transactionPeriodId)',
-        ExpressionAttributeValues: { ':claimId': claimId },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await writeIf(
+    new DeleteCommand({
+      TableName: tableName('periods'),
+      Key: { slot },
+      ConditionExpression: 'claimId = :claimId AND attribute_not_exists(transactionPeriodId)',
+      ExpressionAttributeValues: { ':claimId': claimId },
+    }),
+  );
 }
 
 export async function getPeriod(slot: string): Promise<StoredPeriod | undefined> {
