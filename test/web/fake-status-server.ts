@@ -5,10 +5,13 @@
  *   GET /invoices/<ref>/status?token=<token> → 200 {invoiceReference,status,ersReference?,version} | 404
  *   WS  /?invoice=<ref>&token=<token> (refused on a wrong token); after
  *       {"action":"subscribe"} the current status, then pushes
- *       {"type":"invoice.status",invoiceReference,status,ersReference?}
+ *       {"type":"invoice.status",invoiceReference,status,ersReference?,version}
+ *
+ * `version` is the stored invoice's: 1 when added, one more at each setStatus.
  *   GET /seqr/payment-view.js → whatever `serveScript` answers (the Lambda handler in the tests)
  *
- * Tests set statuses, count status GETs, make GETs fail, refuse or drop sockets.
+ * Tests set statuses, count status GETs, make GETs fail or hold their answers,
+ * refuse or drop sockets.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +35,8 @@ interface Invoice {
   version: number;
   gets: number;
   failNextGets: number;
+  /** Set by holdNextGet: the next status GET takes its answer at once but sends it only on release. */
+  hold?: { arrived: () => void; released: Promise<void> };
   refuseSockets: boolean;
   subscribers: Set<WebSocket>;
   sockets: Set<WebSocket>;
@@ -51,6 +56,12 @@ export interface FakeStatusServer {
   statusGets(invoiceReference: string): number;
   /** Answer the next `count` status GETs with 500. */
   failNextGets(invoiceReference: string, count: number): void;
+  /**
+   * The next status GET (right token) takes its answer (status, version) when
+   * it arrives but sends it only on `release()`: a slow answer, overtaken by
+   * later changes. `arrived` resolves when that GET comes in.
+   */
+  holdNextGet(invoiceReference: string): HeldGet;
   refuseSockets(invoiceReference: string, refuse?: boolean): void;
   /** Open sockets for the invoice (subscribed or not). */
   openSockets(invoiceReference: string): number;
@@ -59,15 +70,23 @@ export interface FakeStatusServer {
   close(): Promise<void>;
 }
 
+export interface HeldGet {
+  arrived: Promise<void>;
+  release(): void;
+}
+
+/** `{invoiceReference, status, ersReference?, version}`, as the status URL answers and (with `type`) the socket pushes. */
+function statusBody(invoiceReference: string, invoice: Invoice) {
+  return {
+    invoiceReference,
+    status: invoice.status,
+    ...(invoice.ersReference ? { ersReference: invoice.ersReference } : {}),
+    version: invoice.version,
+  };
+}
+
 function send(socket: WebSocket, invoiceReference: string, invoice: Invoice): void {
-  socket.send(
-    JSON.stringify({
-      type: 'invoice.status',
-      invoiceReference,
-      status: invoice.status,
-      ...(invoice.ersReference ? { ersReference: invoice.ersReference } : {}),
-    }),
-  );
+  socket.send(JSON.stringify({ type: 'invoice.status', ...statusBody(invoiceReference, invoice) }));
 }
 
 export async function startFakeStatusServer(options: FakeStatusServerOptions = {}): Promise<FakeStatusServer> {
@@ -126,17 +145,14 @@ export async function startFakeStatusServer(options: FakeStatusServerOptions = {
         json(res, 500, { message: 'Internal Server Error' }, origin);
         return;
       }
-      json(
-        res,
-        200,
-        {
-          invoiceReference: ref,
-          status: found.status,
-          ...(found.ersReference ? { ersReference: found.ersReference } : {}),
-          version: found.version,
-        },
-        origin,
-      );
+      const body = statusBody(ref, found);
+      const hold = found.hold;
+      if (hold) {
+        found.hold = undefined;
+        hold.arrived();
+        await hold.released;
+      }
+      json(res, 200, body, origin);
       return;
     }
     json(res, 404, { message: 'Not Found' }, origin);
@@ -189,7 +205,7 @@ export async function startFakeStatusServer(options: FakeStatusServerOptions = {
       invoices.set(ref, {
         token,
         status,
-        version: 0,
+        version: 1,
         gets: 0,
         failNextGets: 0,
         refuseSockets: false,
@@ -207,6 +223,16 @@ export async function startFakeStatusServer(options: FakeStatusServerOptions = {
     push(ref) {
       const found = invoice(ref);
       for (const socket of found.subscribers) send(socket, ref, found);
+    },
+    holdNextGet(ref) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const held: HeldGet = {
+        arrived: new Promise<void>((resolve) => (arrived = resolve)),
+        release: () => release(),
+      };
+      invoice(ref).hold = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
+      return held;
     },
     statusGets: (ref) => invoices.get(ref)?.gets ?? strayGets.get(ref) ?? 0,
     failNextGets(ref, count) {

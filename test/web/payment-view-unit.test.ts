@@ -54,6 +54,32 @@ describe('script parameters', () => {
     expect(detectPlatform('Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en)')).toBe('unsupported');
   });
 
+  it('tests BlackBerry, BB10 and Opera Mini first: Opera Mini on Android is unsupported', () => {
+    expect(detectPlatform('Opera/9.80 (Android; Opera Mini/36.2.2254/119.132; U; id) Presto/2.12.423 Version/12.16')).toBe('unsupported');
+    expect(detectPlatform('Opera/9.80 (Android; Opera Mini/7.5.33361/31.1448; U; en) Presto/2.8.119 Version/11.1010', 5)).toBe('unsupported');
+    expect(detectPlatform('Opera/9.80 (iPhone; Opera Mini/7.0.4/28.2555; U; fr) Presto/2.8.119 Version/11.10')).toBe('unsupported');
+    expect(detectPlatform('Mozilla/5.0 (BB10; Touch) AppleWebKit/537.10+ (KHTML, like Gecko) Version/10.0.9.2372 Mobile Safari/537.10+')).toBe('unsupported');
+    expect(detectPlatform('Mozilla/5.0 (Linux; Android 4.4; BlackBerry Passport) Mobile Safari/537.36')).toBe('unsupported');
+    // Chrome-based Opera for Android is not Opera Mini.
+    expect(detectPlatform('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 OPR/83.0')).toBe('mobile');
+  });
+
+  it('an iPad on iPadOS 13+ (a Mac user agent with a touch screen) is mobile; a Mac is desktop', () => {
+    const IPADOS = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
+    expect(detectPlatform(IPADOS, 5)).toBe('mobile');
+    expect(detectPlatform(IPADOS, 2)).toBe('mobile');
+    expect(detectPlatform(IPADOS, 1)).toBe('desktop');
+    expect(detectPlatform(IPADOS, 0)).toBe('desktop');
+    expect(detectPlatform(IPADOS)).toBe('desktop');
+    // A touch-screen Windows laptop stays desktop.
+    expect(detectPlatform(DESKTOP.replace('X11; Linux x86_64', 'Windows NT 10.0; Win64; x64'), 10)).toBe('desktop');
+    // resolveConfig reads maxTouchPoints from the environment.
+    const ipad = resolveConfig(SRC, '', { ...env, userAgent: IPADOS, maxTouchPoints: 5 });
+    expect(ipad.ok && ipad.config.platform).toBe('mobile');
+    const mac = resolveConfig(SRC, '', { ...env, userAgent: IPADOS, maxTouchPoints: 0 });
+    expect(mac.ok && mac.config.platform).toBe('desktop');
+  });
+
   it('resolves the language: parameter, else browser, else English', () => {
     expect(resolveLanguage('sv', ['en-US'])).toBe('sv');
     expect(resolveLanguage('SV_se', [])).toBe('sv');
@@ -112,7 +138,9 @@ describe('script parameters', () => {
     expect(invoiceLink('12345', 'SEQR-DEMO')).toBe('SEQR-DEMO://SEQR.SE/R12345');
   });
 
-  it('has every status text in every language', () => {
+  it('has every status text in every language, LOADING included', () => {
+    expect(TEXTS.en.status.LOADING).toBe('Loading payment status…');
+    expect(TEXTS.sv.status.LOADING).toBe('Hämtar betalningsstatus…');
     const keys = Object.keys(TEXTS.en.status).sort();
     for (const texts of Object.values(TEXTS)) expect(Object.keys(texts.status).sort()).toEqual(keys);
   });
@@ -124,6 +152,7 @@ describe('status messages', () => {
     expect(parseStatusResponse({ invoiceReference: '2', status: 'PAID' }, '1')).toBeUndefined();
     expect(parseStatusResponse({ status: '' }, '1')).toBeUndefined();
     expect(parseSocketMessage('{"type":"invoice.status","invoiceReference":"1","status":"CANCELED"}', '1')).toEqual({ invoiceReference: '1', status: 'CANCELED' });
+    expect(parseSocketMessage('{"type":"invoice.status","invoiceReference":"1","status":"RESERVED","version":2}', '1')).toEqual({ invoiceReference: '1', status: 'RESERVED', version: 2 });
     expect(parseSocketMessage('{"type":"other","status":"PAID"}', '1')).toBeUndefined();
     expect(parseSocketMessage('not json', '1')).toBeUndefined();
   });

@@ -97,11 +97,12 @@ async function openCheckout(
   params: Record<string, string | undefined>,
   shopper: Shopper = 'desktop',
   contextOptions: BrowserContextOptions = {},
+  pageOptions: { twice?: boolean } = {},
 ): Promise<Page> {
   const { context, page } = await newShopperPage(browser, shopper, contextOptions);
   contexts.push(context);
-  await page.goto(shop.checkoutUrl(paymentViewScriptSrc(api.baseUrl, params)));
-  await paymentView(page).waitFor();
+  await page.goto(shop.checkoutUrl(paymentViewScriptSrc(api.baseUrl, params), pageOptions));
+  await paymentView(page).first().waitFor();
   return page;
 }
 
@@ -158,8 +159,9 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
     // PAID came by push, before any heartbeat.
     expect(api.statusGets(ref)).toBe(0);
     const calls = await seqrCalls(page);
-    expect(calls.paid).toEqual([{ invoiceReference: ref, status: 'PAID', ersReference: 'ERS-1' }]);
-    expect(calls.status.map((data) => data.status)).toEqual(['ISSUED', 'PAID']);
+    // The socket's messages carry the invoice's version (1 when issued, 2 at PAID).
+    expect(calls.paid).toEqual([{ invoiceReference: ref, status: 'PAID', ersReference: 'ERS-1', version: 2 }]);
+    expect(calls.status.map((data) => [data.status, data.version])).toEqual([['ISSUED', 1], ['PAID', 2]]);
     await screenshot(page, 'desktop-standard-paid');
   });
 
@@ -388,6 +390,125 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
     await waitForStatus(page, 'PAID');
     await sleep(300);
     expect((await seqrCalls(page)).paid).toHaveLength(1);
+  });
+
+  it('version: a slow poll answer (ISSUED v1) arriving after a newer push (RESERVED v2) is dropped', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, heartbeatFreq: '1000', statusCallback: 'onStatus' });
+    await waitForStatus(page, 'ISSUED');
+    expect(api.openSockets(ref)).toBe(1);
+    // The first heartbeat takes ISSUED v1 as its answer, which is held back…
+    const held = api.holdNextGet(ref);
+    await held.arrived;
+    const gets = api.statusGets(ref);
+    // …while RESERVED v2 is pushed and shown…
+    api.setStatus(ref, 'RESERVED');
+    await waitForStatus(page, 'RESERVED', 1000);
+    // …and then arrives. The next heartbeat starts only after it was handled.
+    held.release();
+    await expect.poll(() => api.statusGets(ref), { timeout: 3000, interval: 25 }).toBeGreaterThan(gets);
+    await sleep(300);
+    await expect(page.getAttribute('.seqr-view', 'data-seqr-status')).resolves.toBe('RESERVED');
+    const calls = await seqrCalls(page);
+    expect(calls.status.map((data) => [data.status, data.version])).toEqual([['ISSUED', 1], ['RESERVED', 2]]);
+  });
+
+  it('the script included twice (async and defer): two views, yet each callback fires once', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token, paidCallback: 'onPaid', statusCallback: 'onStatus' }, 'desktop', {}, { twice: true });
+    const views = paymentView(page);
+    const allShow = (status: string, timeout: number) =>
+      page.waitForFunction(
+        (expected) => {
+          const found = [...document.querySelectorAll('.seqr-view')];
+          return found.length === 2 && found.every((view) => view.getAttribute('data-seqr-status') === expected);
+        },
+        status,
+        { timeout, polling: 25 },
+      );
+    await allShow('ISSUED', 5000);
+    await expect(views.count()).resolves.toBe(2);
+    api.setStatus(ref, 'PAID', { ersReference: 'ERS-2' });
+    await allShow('PAID', 1000);
+    await sleep(300);
+    const calls = await seqrCalls(page);
+    expect(calls.paid).toEqual([{ invoiceReference: ref, status: 'PAID', ersReference: 'ERS-2', version: 2 }]);
+    expect(calls.status.map((data) => data.status)).toEqual(['ISSUED', 'PAID']);
+  });
+
+  it('a view removed from the document (single-page app) stops its socket, heartbeat and polling', async () => {
+    const bySocket = newInvoice();
+    const byPoll = newInvoice();
+    const [socketPage, pollPage] = await Promise.all([
+      openCheckout({ invoiceReference: bySocket.ref, token: bySocket.token, heartbeatFreq: '1000', paidCallback: 'onPaid', statusCallback: 'onStatus' }),
+      openCheckout({ invoiceReference: byPoll.ref, token: byPoll.token, websocketUrl: `ws://127.0.0.1:${closedPort}`, paidCallback: 'onPaid' }),
+    ]);
+    await Promise.all([waitForStatus(socketPage, 'ISSUED'), waitForStatus(pollPage, 'ISSUED', 2000)]);
+    expect(api.openSockets(bySocket.ref)).toBe(1);
+    const removeView = (page: Page) => page.evaluate(() => document.querySelector('.seqr-view')?.remove());
+    await Promise.all([removeView(socketPage), removeView(pollPage)]);
+
+    // Socket: the next heartbeat finds the view gone and closes everything, without a GET.
+    await expect.poll(() => api.openSockets(bySocket.ref), { timeout: 2500, interval: 50 }).toBe(0);
+    expect(api.statusGets(bySocket.ref)).toBe(0);
+    // Polling: at most the GET already in flight, then none.
+    await sleep(150);
+    const polled = api.statusGets(byPoll.ref);
+    await sleep(1600);
+    expect(api.statusGets(byPoll.ref)).toBeLessThanOrEqual(polled + 1);
+    const settled = api.statusGets(byPoll.ref);
+    await sleep(1200);
+    expect(api.statusGets(byPoll.ref)).toBe(settled);
+
+    api.setStatus(bySocket.ref, 'PAID');
+    api.setStatus(byPoll.ref, 'PAID', { push: false });
+    await sleep(1200);
+    expect((await seqrCalls(socketPage)).paid).toHaveLength(0);
+    expect((await seqrCalls(socketPage)).status.map((data) => data.status)).toEqual(['ISSUED']);
+    expect((await seqrCalls(pollPage)).paid).toHaveLength(0);
+    expect(api.statusGets(bySocket.ref)).toBe(0);
+  });
+
+  it('iPhone: when PAID hides the focused pay link, focus moves to the status text, not to <body>', async () => {
+    const { ref, token } = newInvoice();
+    const page = await openCheckout({ invoiceReference: ref, token }, 'iphone');
+    await waitForStatus(page, 'ISSUED');
+    const view = paymentView(page);
+    await view.locator('.seqr-pay-link').focus();
+    api.setStatus(ref, 'PAID');
+    await waitForStatus(page, 'PAID', 1000);
+    await expect(view.locator('.seqr-pay-link').isVisible()).resolves.toBe(false);
+    const focused = await page.evaluate(() => ({
+      className: document.activeElement?.className,
+      text: document.activeElement?.textContent,
+      role: document.activeElement?.getAttribute('role'),
+    }));
+    expect(focused).toEqual({ className: 'seqr-status-text', text: 'Payment complete. Thank you!', role: 'status' });
+    // Focusable by script only (tabindex -1), not a tab stop.
+    await expect(view.locator('[aria-live="polite"]').getAttribute('tabindex')).resolves.toBe('-1');
+  });
+
+  it('LOADING: the live region says the status is loading until the first answer (en and sv)', async () => {
+    const en = newInvoice();
+    const sv = newInvoice();
+    const held = [en, sv].map(({ ref }) => {
+      // No socket: the status URL's first answer is what ends LOADING.
+      api.refuseSockets(ref);
+      return api.holdNextGet(ref);
+    });
+    const [enPage, svPage] = await Promise.all([
+      openCheckout({ invoiceReference: en.ref, token: en.token }),
+      openCheckout({ invoiceReference: sv.ref, token: sv.token, language: 'sv' }),
+    ]);
+    await Promise.all(held.map((hold) => hold.arrived));
+    for (const [page, text] of [[enPage, 'Loading payment status…'], [svPage, 'Hämtar betalningsstatus…']] as const) {
+      await expect(page.getAttribute('.seqr-view', 'data-seqr-status')).resolves.toBe('LOADING');
+      await expect(paymentView(page).locator('[aria-live="polite"]').textContent()).resolves.toBe(text);
+    }
+    for (const hold of held) hold.release();
+    await Promise.all([waitForStatus(enPage, 'ISSUED', 2000), waitForStatus(svPage, 'ISSUED', 2000)]);
+    await expect(paymentView(enPage).locator('[aria-live="polite"]').textContent()).resolves.toBe('Waiting for payment');
+    await expect(paymentView(svPage).locator('[aria-live="polite"]').textContent()).resolves.toBe('Väntar på betalning');
   });
 
   it('the handler serves the script with an ETag and answers 304 on If-None-Match', async () => {

@@ -11,8 +11,12 @@ import type { Page } from 'playwright-core';
 export interface ShopServer {
   /** e.g. http://127.0.0.1:23456 */
   readonly origin: string;
-  /** URL of a checkout page embedding the script with this src. */
-  checkoutUrl(scriptSrc: string): string;
+  /**
+   * URL of a checkout page embedding the script with this src; `twice`
+   * embeds it a second time (once async, once defer), as a page that
+   * includes the tag twice by mistake.
+   */
+  checkoutUrl(scriptSrc: string, options?: { twice?: boolean }): string;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,8 @@ export function paymentViewScriptSrc(apiBaseUrl: string, params: Record<string, 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-function checkoutPage(scriptSrc: string): string {
+function checkoutPage(scriptSrc: string, twice: boolean): string {
+  const src = escapeHtml(scriptSrc);
   // Deliberately loud shop styles: the view's own must hold against them.
   return `<!doctype html>
 <html lang="en">
@@ -59,8 +64,8 @@ function checkoutPage(scriptSrc: string): string {
 <body>
 <h1>Checkout</h1>
 <p class="order" id="before">Order 1001: 249.00 SEK</p>
-<script id="seqrShop" src="${escapeHtml(scriptSrc)}"></script>
-<p class="order" id="after">Thank you for shopping with us.</p>
+${twice ? `<script id="seqrShop" async src="${src}"></script>` : `<script id="seqrShop" src="${src}"></script>`}
+<p class="order" id="after">Thank you for shopping with us.</p>${twice ? `\n<script defer src="${src}"></script>` : ''}
 </body>
 </html>`;
 }
@@ -73,14 +78,15 @@ export async function startShopServer(): Promise<ShopServer> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(checkoutPage(src));
+    const page = checkoutPage(src, url.searchParams.get('twice') === '1');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
-    checkoutUrl: (scriptSrc) => `${origin}/checkout?src=${encodeURIComponent(scriptSrc)}`,
+    checkoutUrl: (scriptSrc, options = {}) => `${origin}/checkout?src=${encodeURIComponent(scriptSrc)}${options.twice ? '&twice=1' : ''}`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,6 +31,8 @@ export interface ViewConfig {
 
 export interface Environment {
   userAgent: string;
+  /** navigator.maxTouchPoints: tells an iPad (iPadOS 13+, a desktop Safari user agent) from a Mac. 0 when absent. */
+  maxTouchPoints?: number;
   /** navigator.languages (or [navigator.language]). */
   languages: readonly string[];
   /** The WebSocket URL baked in by the serving Lambda (may be empty or the unreplaced placeholder). */
@@ -101,10 +103,16 @@ export function baseUrlFromSrc(src: string): string {
   return url.origin + path.replace(/\/+$/, '');
 }
 
-/** As SEQR's plugin: Android/iOS/IEMobile are `mobile`, BlackBerry and Opera Mini `unsupported`. */
-export function detectPlatform(userAgent: string): Platform {
-  if (/Android|iPhone|iPad|iPod|IEMobile/i.test(userAgent)) return 'mobile';
+/**
+ * As SEQR's plugin, unsupported phones first (Opera Mini on Android is
+ * unsupported): BlackBerry, BB10 and Opera Mini `unsupported`; Android, iPhone,
+ * iPad, iPod and IEMobile `mobile`, and so is an iPad on iPadOS 13+, whose
+ * Safari sends a Mac's user agent but has a touch screen (`maxTouchPoints` > 1).
+ */
+export function detectPlatform(userAgent: string, maxTouchPoints = 0): Platform {
   if (/BlackBerry|BB10|Opera Mini/i.test(userAgent)) return 'unsupported';
+  if (/Android|iPhone|iPad|iPod|IEMobile/i.test(userAgent)) return 'mobile';
+  if (/Macintosh/i.test(userAgent) && maxTouchPoints > 1) return 'mobile';
   return 'desktop';
 }
 
@@ -149,7 +157,7 @@ export function resolveConfig(src: string, scriptText: string, env: Environment)
   const platform: Platform =
     platformParam === 'desktop' || platformParam === 'mobile' || platformParam === 'unsupported'
       ? platformParam
-      : detectPlatform(env.userAgent);
+      : detectPlatform(env.userAgent, env.maxTouchPoints);
   const pollParam = Number(params.pollFreq);
   const pollIntervalMs = Number.isFinite(pollParam) && pollParam > 0
     ? Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.round(pollParam)))

@@ -19,7 +19,7 @@ export interface Texts {
   notFound: string;
   /** The script tag lacks an invoiceReference. */
   misconfigured: string;
-  /** Announced and shown per invoice status; unknown statuses show nothing. */
+  /** Announced and shown per invoice status (and LOADING before the first answer); unknown statuses show nothing. */
   status: Record<string, string>;
 }
 
@@ -34,6 +34,7 @@ const en: Texts = {
   notFound: 'This payment could not be found.',
   misconfigured: 'The payment cannot be shown.',
   status: {
+    LOADING: 'Loading payment status…',
     ISSUED: 'Waiting for payment',
     RESERVED: 'Payment reserved, waiting for confirmation',
     PENDING_ISSUER_ACKNOWLEDGE: 'Confirming the payment…',
@@ -55,6 +56,7 @@ const sv: Texts = {
   notFound: 'Betalningen kunde inte hittas.',
   misconfigured: 'Betalningen kan inte visas.',
   status: {
+    LOADING: 'Hämtar betalningsstatus…',
     ISSUED: 'Väntar på betalning',
     RESERVED: 'Betalningen är reserverad och väntar på bekräftelse',
     PENDING_ISSUER_ACKNOWLEDGE: 'Betalningen bekräftas…',

@@ -30,14 +30,18 @@ function findScript(): HTMLScriptElement | undefined {
   return undefined;
 }
 
-/** Right after the script element; in <head>, at the end of <body> once there is one. */
-function place(script: HTMLScriptElement, element: HTMLElement): void {
+/** Right after the script element; in <head>, at the end of <body> once there is one. Then `placed`. */
+function place(script: HTMLScriptElement, element: HTMLElement, placed?: () => void): void {
   const parent = script.parentNode;
   if (parent && parent !== document.head && parent !== document.documentElement) {
     parent.insertBefore(element, script.nextSibling);
+    placed?.();
     return;
   }
-  const append = () => document.body.appendChild(element);
+  const append = () => {
+    document.body.appendChild(element);
+    placed?.();
+  };
   if (document.body) append();
   else document.addEventListener('DOMContentLoaded', append, { once: true });
 }
@@ -53,8 +57,38 @@ function globalFunction(name: string | undefined): ((data: StatusData) => unknow
   return typeof target === 'function' ? (target as (data: StatusData) => unknown) : undefined;
 }
 
-function callShop(name: string | undefined, data: StatusData): void {
+/**
+ * What the shop's callbacks were called with, page-wide on `window`: the
+ * script included twice (async and defer, say) makes two views of one
+ * invoice, and each callback still fires once per invoice. Keys
+ * `<ref> <param> <name>`: `true` for a `<status>Callback` called, the last
+ * status data for a `statusCallback`.
+ */
+type CallRecord = Record<string, StatusData | true>;
+
+function pageRecord(): CallRecord {
+  const w = window as unknown as { __seqrPaymentViewCalls?: CallRecord };
+  return (w.__seqrPaymentViewCalls ??= {});
+}
+
+/** `statusCallback`: once per status change page-wide; `<status>Callback`: once per invoice. */
+function callOnce(param: string, data: StatusData, params: Readonly<Record<string, string>>): void {
+  const name = params[param];
   if (!name) return;
+  const record = pageRecord();
+  const key = `${data.invoiceReference} ${param} ${name}`;
+  const last = record[key];
+  if (param === 'statusCallback') {
+    if (typeof last === 'object' && (last.status === data.status || (data.version ?? Infinity) < (last.version ?? -Infinity))) return;
+    record[key] = { ...data };
+  } else {
+    if (last) return;
+    record[key] = true;
+  }
+  callShop(name, data);
+}
+
+function callShop(name: string, data: StatusData): void {
   const fn = globalFunction(name);
   if (!fn) {
     console.warn(`SEQR payment view: callback ${name} is not a global function`);
@@ -71,6 +105,7 @@ function mount(script: HTMLScriptElement): void {
   script.dataset[MOUNTED] = 'true';
   const result = resolveConfig(script.src, script.text, {
     userAgent: navigator.userAgent,
+    maxTouchPoints: navigator.maxTouchPoints || 0,
     languages: navigator.languages?.length ? navigator.languages : [navigator.language],
     defaultWebsocketUrl: DEFAULT_WEBSOCKET_URL,
   });
@@ -85,8 +120,6 @@ function mount(script: HTMLScriptElement): void {
 
 function start(script: HTMLScriptElement, config: ViewConfig): void {
   const view = new PaymentView(document, config, TEXTS[config.language]);
-  place(script, view.root);
-  const called = new Set<string>();
   const tracker = new StatusTracker({
     invoiceReference: config.invoiceReference,
     statusUrl: statusUrl(config),
@@ -96,17 +129,16 @@ function start(script: HTMLScriptElement, config: ViewConfig): void {
     onStatus: (data) => {
       if (!view.setStatus(data.status)) return;
       view.root.dispatchEvent(new CustomEvent('seqr:status', { bubbles: true, detail: { ...data } }));
-      callShop(config.params.statusCallback, data);
-      // `paidCallback`, `canceledCallback`, …: each at most once.
-      const key = `${data.status.toLowerCase()}Callback`;
-      if (!called.has(key)) {
-        called.add(key);
-        callShop(config.params[key], data);
-      }
+      callOnce('statusCallback', data, config.params);
+      // `paidCallback`, `canceledCallback`, …
+      callOnce(`${data.status.toLowerCase()}Callback`, data, config.params);
     },
     onNotFound: () => view.setNotFound(),
+    // A single-page app removed the view: stop following the payment.
+    isAlive: () => view.root.isConnected,
   });
-  tracker.start();
+  // Once in the document, so that `isAlive` holds from the first status on.
+  place(script, view.root, () => tracker.start());
 }
 
 const script = findScript();

@@ -6,8 +6,10 @@
  * learned only when someone asks the status URL, and the heartbeat also
  * covers a push lost on the way. Polling (and the heartbeat) pauses while the
  * page is hidden and resumes, with an immediate poll, when it is shown or
- * focused again (the return from the SEQR app on a phone). Everything stops
- * at a final status.
+ * focused again (the return from the SEQR app on a phone). Answers carry the
+ * invoice's `version`, which only grows: one older than the newest seen (a
+ * slow poll answer overtaken by a push) is dropped. Everything stops at a
+ * final status, or once `isAlive` says the view is gone.
  */
 
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['PAID', 'CANCELED', 'FAILED', 'EXPIRED']);
@@ -31,6 +33,8 @@ export interface TrackerOptions {
   onStatus(data: StatusData): void;
   /** The status URL answered 404: unknown invoice or wrong token. Tracking has stopped. */
   onNotFound(): void;
+  /** False once the view is gone (removed from the document): tracking stops, checked before each poll and at each status. */
+  isAlive?(): boolean;
 }
 
 /** A socket that has not opened by then is given up for polling. */
@@ -48,6 +52,8 @@ export class StatusTracker {
   private inFlight: AbortController | undefined;
   /** Between pagehide and pageshow: the page is closed or in the back/forward cache. */
   private suspended = false;
+  /** The highest `version` delivered so far. */
+  private version: number | undefined;
   private readonly listeners: Array<[EventTarget, string, EventListener]> = [];
 
   constructor(private readonly options: TrackerOptions) {}
@@ -97,8 +103,23 @@ export class StatusTracker {
     return this.suspended || document.visibilityState === 'hidden';
   }
 
+  /** Stops when the view is gone; true when tracking may go on. */
+  private alive(): boolean {
+    if (this.mode === 'stopped') return false;
+    if (this.options.isAlive?.() === false) {
+      this.stop();
+      return false;
+    }
+    return true;
+  }
+
   private deliver(data: StatusData): void {
-    if (this.mode === 'stopped') return;
+    if (!this.alive()) return;
+    // Older than what was already shown (a poll answer overtaken by a push): drop it.
+    if (data.version !== undefined) {
+      if (this.version !== undefined && data.version < this.version) return;
+      this.version = data.version;
+    }
     if (FINAL_STATUSES.has(data.status)) this.stop();
     this.options.onStatus(data);
   }
@@ -219,7 +240,7 @@ export class StatusTracker {
   }
 
   private async poll(): Promise<void> {
-    if (this.mode === 'stopped' || this.inFlight) return;
+    if (this.inFlight || !this.alive()) return;
     const controller = new AbortController();
     this.inFlight = controller;
     const timeout = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
@@ -272,7 +293,7 @@ export function parseStatusResponse(body: unknown, invoiceReference: string): St
   return data;
 }
 
-/** `{"type":"invoice.status","invoiceReference","status","ersReference"?}` from the socket. */
+/** `{"type":"invoice.status","invoiceReference","status","ersReference"?,"version"}` from the socket. */
 export function parseSocketMessage(raw: unknown, invoiceReference: string): StatusData | undefined {
   if (typeof raw !== 'string') return undefined;
   let body: unknown;

@@ -35,6 +35,8 @@ export class PaymentView {
   readonly root: HTMLDivElement;
   private readonly statusText: HTMLParagraphElement;
   private readonly result: HTMLDivElement;
+  /** Mobile: the pay link. */
+  private readonly link: HTMLAnchorElement | undefined;
   private status = LOADING;
 
   constructor(
@@ -64,6 +66,9 @@ export class PaymentView {
     this.statusText.setAttribute('role', 'status');
     this.statusText.setAttribute('aria-live', 'polite');
     this.statusText.setAttribute('aria-atomic', 'true');
+    // Focus lands here when a final status hides the focused pay link.
+    this.statusText.tabIndex = -1;
+    this.statusText.textContent = texts.status[LOADING] ?? '';
 
     let hint: HTMLParagraphElement | undefined;
     if (config.platform === 'desktop') {
@@ -75,6 +80,7 @@ export class PaymentView {
       const link = el(doc, 'a', 'seqr-pay-link', texts.payLink);
       link.href = invoiceLink(config.invoiceReference, config.linkScheme);
       stage.appendChild(link);
+      this.link = link;
       hint = el(doc, 'p', 'seqr-hint', texts.tapHint);
     } else {
       stage.append(el(doc, 'p', 'seqr-unsupported-title', texts.unsupportedTitle), el(doc, 'p', 'seqr-unsupported-text', texts.unsupportedText));
@@ -97,6 +103,7 @@ export class PaymentView {
     this.status = status;
     this.render();
     this.statusText.textContent = this.texts.status[status] ?? '';
+    this.keepFocus();
     return true;
   }
 
@@ -104,6 +111,13 @@ export class PaymentView {
   setNotFound(): void {
     this.root.classList.add('seqr-not-found');
     this.statusText.textContent = this.texts.notFound;
+    this.keepFocus();
+  }
+
+  /** A final status or not-found hides the pay link: if it had focus, the status text takes it rather than <body>. */
+  private keepFocus(): void {
+    const hidden = FINAL_STATUSES.has(this.status) || this.root.classList.contains('seqr-not-found');
+    if (hidden && this.link && this.doc.activeElement === this.link) this.statusText.focus();
   }
 
   private render(): void {
