@@ -1,6 +1,7 @@
 /**
  * SEQR's 20-second rule: a payment not confirmed by a PAID getPaymentStatus
- * within the window is reversed. One timer per PAID invoice.
+ * within the window is reversed. One timer per PAID invoice. The timers are
+ * unref'd: a pending reversal never keeps a process alive (stop() still clears them).
  */
 export class ConfirmationTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -16,6 +17,7 @@ export class ConfirmationTimers {
       this.timers.delete(invoiceReference);
       this.onExpired(invoiceReference);
     }, this.windowMs);
+    timer.unref();
     this.timers.set(invoiceReference, timer);
   }
 

@@ -4,6 +4,7 @@
  * the invoice's state does not allow are 409, bad input is 400.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_REQUEST_BYTES, readBoundedBody } from './body.js';
 import type { CallLog } from './call-log.js';
 import { FaultInputError, type FaultRules } from './faults.js';
 import type { Log } from './log.js';
@@ -33,9 +34,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString('utf8').trim();
+  const read = await readBoundedBody(req);
+  if (!read.ok) throw new HttpError(413, `body larger than ${MAX_REQUEST_BYTES} bytes`);
+  const raw = read.body.toString('utf8').trim();
   if (raw === '') return undefined;
   try {
     return JSON.parse(raw);
@@ -66,7 +67,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       return send(res, 200, { invoices: deps.state.all().map(invoiceView) });
     }
 
-    const invoiceRoute = /^\/simulator\/invoices\/([^/]+)(?:\/(scan|pay|cancel|fail))?$/.exec(path);
+    const invoiceRoute = /^\/simulator\/invoices\/([^/]+)(?:\/(scan|pay|cancel|fail|expire))?$/.exec(path);
     if (invoiceRoute) {
       const invoiceReference = decodeURIComponent(invoiceRoute[1]!);
       const action = invoiceRoute[2];
@@ -84,6 +85,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
             return send(res, 200, invoiceView(found(deps.state.userCancel(invoiceReference), invoiceReference)));
           case 'fail':
             return send(res, 200, invoiceView(found(deps.state.fail(invoiceReference), invoiceReference)));
+          case 'expire':
+            return send(res, 200, invoiceView(found(deps.state.expire(invoiceReference), invoiceReference)));
           default: {
             const payer = typeof body?.payerTerminalId === 'string' ? body.payerTerminalId : undefined;
             const paid = deps.state.pay(invoiceReference, payer);

@@ -8,18 +8,19 @@
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import * as soap from 'soap';
+import { gunzipBounded, MAX_REQUEST_BYTES, readBoundedBody } from './body.js';
 import { CallLog, type CallRecord } from './call-log.js';
 import { ConfirmationTimers } from './confirmation.js';
 import { handleControl } from './control-api.js';
+import { checkEnvelope } from './envelope.js';
 import { describeFault, FaultRules, type CallFaults, type FaultRule } from './faults.js';
 import { jsonLog } from './log.js';
 import { Notifier } from './notifier.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
 import { ReferenceFactory } from './references.js';
 import { createSoapServices, OPERATIONS } from './soap-service.js';
-import { sniffElement, sniffOperation, soapFaultEnvelope, toSeqrWireForm } from './soap-wire.js';
+import { sniffElement, soapFaultEnvelope, toSeqrWireForm } from './soap-wire.js';
 import { invoiceView, SimulatorState, type InvoiceView } from './state.js';
 
 export const SOAP_PATH = '/extclientproxy/service/v2';
@@ -48,13 +49,10 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+function sendSoapFault(res: ServerResponse, status: number, faultcode: string, faultstring: string): void {
+  const xml = soapFaultEnvelope(faultcode, faultstring);
+  res.writeHead(status, { 'Content-Type': 'text/xml;charset=UTF-8', 'Content-Length': Buffer.byteLength(xml) });
+  res.end(xml);
 }
 
 export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<RunningSimulator> {
@@ -129,6 +127,8 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
 
   // node-soap answers XML it cannot parse with a WS-Security timestamp header and
   // faultcode "500", bypassing the 'response' hook; its own parser lets us answer first.
+  // checkEnvelope (sax, namespace-aware) catches nearly everything before this; this
+  // stays as the last guard for whatever node-soap's object mapping itself refuses.
   const checker = new soap.WSDL(wsdl, '', {});
   await new Promise<void>((resolve, reject) => checker.onReady((err) => (err ? reject(err) : resolve())));
   const isWellFormed = (xml: string): boolean => {
@@ -157,25 +157,43 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
 
   async function handleSoap(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return soapListener(req, res);
-    let body = await readBody(req);
+    const tooLarge = `Request body larger than ${MAX_REQUEST_BYTES} bytes`;
+    const read = await readBoundedBody(req);
+    if (!read.ok) {
+      calls.add({ operation: '(none)', resultCode: null, fault: 'requestTooLarge' });
+      return sendSoapFault(res, 413, 'soap:Client', tooLarge);
+    }
+    let body = read.body;
     if (req.headers['content-encoding'] === 'gzip') {
-      body = gunzipSync(body);
+      const gunzipped = gunzipBounded(body);
+      if (!gunzipped.ok) {
+        const large = gunzipped.reason === 'tooLarge';
+        calls.add({ operation: '(none)', resultCode: null, fault: large ? 'requestTooLarge' : 'invalidGzip' });
+        return sendSoapFault(res, large ? 413 : 500, 'soap:Client', large ? `${tooLarge} once gunzipped` : 'Invalid gzip body');
+      }
+      body = gunzipped.body;
       delete req.headers['content-encoding'];
     }
     const xml = body.toString('utf8');
-    const operation = sniffOperation(xml);
+    const checked = checkEnvelope(xml);
+    const operation = checked.operation;
     const invoiceReference = sniffElement(xml, 'invoiceReference');
+    const problem = checked.problem;
+    if (problem?.kind === 'invalidXml') {
+      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidXml' });
+      return sendSoapFault(res, 500, 'soap:Client', 'Invalid XML');
+    }
+    if (problem?.kind === 'invalidEnvelope') {
+      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidEnvelope' });
+      return sendSoapFault(res, 500, 'soap:Client', problem.message);
+    }
     if (!operation || !OPERATIONS.has(operation)) {
       calls.add({ operation: operation ?? '(none)', resultCode: null, fault: 'unknownOperation' });
-      res.writeHead(500, { 'Content-Type': 'text/xml;charset=UTF-8' });
-      res.end(soapFaultEnvelope('soap:Client', operation ? `Unknown operation ${operation}` : 'No operation element in soap:Body'));
-      return;
+      return sendSoapFault(res, 500, 'soap:Client', operation ? `Unknown operation ${operation}` : 'No operation element in soap:Body');
     }
     if (!isWellFormed(xml)) {
       calls.add({ operation, invoiceReference, resultCode: null, fault: 'invalidXml' });
-      res.writeHead(500, { 'Content-Type': 'text/xml;charset=UTF-8' });
-      res.end(soapFaultEnvelope('soap:Client', 'Invalid XML'));
-      return;
+      return sendSoapFault(res, 500, 'soap:Client', 'Invalid XML');
     }
     const drawn = faults.forCall(operation);
     await sleep(drawn.delayMs);
@@ -209,6 +227,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
     route.catch((error: unknown) => {
       log('error', 'request failed', { path, error });
       if (!res.headersSent) {
+        if (path === SOAP_PATH) return sendSoapFault(res, 500, 'soap:Server', 'Internal simulator error');
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('internal simulator error');
       } else {

@@ -18,14 +18,13 @@ export function toSeqrWireForm(xml: string): string {
     .replace(/<\/[\w.-]+:(\w+Response)>/, '</ns2:$1>');
 }
 
-/** The local name of the first element in soap:Body, whatever prefix the sender chose. */
-export function sniffOperation(xml: string): string | undefined {
-  return /<(?:[\w.-]+:)?Body\b[^>]*>\s*(?:<!--[\s\S]*?-->\s*)*<(?:[\w.-]+:)?([\w.-]+)/.exec(xml)?.[1];
-}
-
-/** A simple element's text, for call-log entries of calls that never reach a handler. */
+/**
+ * A simple element's text, for call-log entries of calls that never reach a handler.
+ * Linear in the input: `[^<]*` cannot overlap the tags around it, and the text is
+ * trimmed in JS (a regex `\s*([^<]*?)\s*` backtracks cubically on long whitespace).
+ */
 export function sniffElement(xml: string, name: string): string | undefined {
-  return new RegExp(`<(?:[\\w.-]+:)?${name}>\\s*([^<]*?)\\s*</`).exec(xml)?.[1];
+  return new RegExp(`<(?:[\\w.-]+:)?${name}>([^<]*)</`).exec(xml)?.[1]?.trim();
 }
 
 /** A SOAP 1.1 Fault envelope for requests node-soap cannot dispatch. */

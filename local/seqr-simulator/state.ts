@@ -217,6 +217,10 @@ export class SimulatorState {
     if (!invoice || !invoice.payment || invoice.terminalId !== terminalId || invoice.status !== 'PAID' || isRefundReference) {
       return { code: 23 };
     }
+    // Only a PAID getPaymentStatus commits a payment; until then it may still be
+    // reversed, so there is nothing to refund yet. 48 PAYMENT_IN_PROGRESS is the
+    // documented code closest to "not committed yet".
+    if (!invoice.confirmed) return { code: 48 };
     const { code, valid } = validate(invoice.currency);
     if (code !== 0 || !valid) return { code };
     if (compareMoney(valid.amount, ZERO) <= 0) return { code: 11 };
@@ -230,7 +234,8 @@ export class SimulatorState {
 
   submitReceipt(ersReference: string | undefined, terminalId: string): { code: Code; invoice?: InvoiceRecord } {
     const invoice = this.findByErsReference(ersReference);
-    if (!invoice || invoice.terminalId !== terminalId) return { code: 23 };
+    // A receipt is for a payment: a reversed (or otherwise not PAID) one names none, as in refundPayment.
+    if (!invoice || invoice.terminalId !== terminalId || invoice.status !== 'PAID') return { code: 23 };
     invoice.receiptsSubmitted += 1;
     return { code: 0, invoice };
   }
@@ -304,6 +309,16 @@ export class SimulatorState {
     if (invoice.status !== 'ISSUED' && invoice.status !== 'RESERVED') throw new TransitionRefused(invoice, 'fail');
     invoice.scanned = false;
     this.setStatus(invoice, 'FAILED');
+    return invoice;
+  }
+
+  /** The invoice timed out unpaid (later servers' EXPIRED status). */
+  expire(invoiceReference: string): InvoiceRecord | undefined {
+    const invoice = this.find(invoiceReference);
+    if (!invoice) return undefined;
+    if (invoice.status !== 'ISSUED') throw new TransitionRefused(invoice, 'expire');
+    invoice.scanned = false;
+    this.setStatus(invoice, 'EXPIRED');
     return invoice;
   }
 

@@ -242,6 +242,37 @@ describe('invoices', () => {
       expect(await seqr.status(failed)).toMatchObject({ status: 'FAILED', version: 2 });
     });
 
+    it('expires an ISSUED invoice (later servers\' EXPIRED): version bumped, getPaymentStatus answers EXPIRED', async () => {
+      const ref = await seqr.issue();
+      await control(sim, 'POST', `/simulator/invoices/${ref}/scan`);
+      const expired = await control(sim, 'POST', `/simulator/invoices/${ref}/expire`);
+      expect(expired.status).toBe(200);
+      expect(expired.json).toMatchObject({ invoiceReference: ref, status: 'EXPIRED', version: 2, scanned: false });
+      const status = await seqr.status(ref);
+      expect(status).toMatchObject({ resultCode: 0, status: 'EXPIRED', version: 2 });
+      expect(status.ersReference).toBeUndefined();
+      expect(status.receipt).toBeUndefined();
+      // Nothing left to pay, cancel, update or commit.
+      expect((await control(sim, 'POST', `/simulator/invoices/${ref}/pay`)).status).toBe(409);
+      expect((await cancel(ref)).resultCode).toBe(10);
+      expect((await update(ref)).resultCode).toBe(10);
+      expect((await commit(ref)).resultCode).toBe(96);
+      expect(await seqr.status(ref)).toMatchObject({ status: 'EXPIRED', version: 2 });
+    });
+
+    it('expires only ISSUED invoices (409 otherwise) and answers 404 for an unknown one', async () => {
+      const paid = await seqr.issue();
+      await pay(sim, paid);
+      const refused = await control(sim, 'POST', `/simulator/invoices/${paid}/expire`);
+      expect(refused.status).toBe(409);
+      expect(refused.json).toMatchObject({ invoiceReference: paid, status: 'PAID' });
+      const expired = await seqr.issue();
+      await control(sim, 'POST', `/simulator/invoices/${expired}/expire`);
+      expect((await control(sim, 'POST', `/simulator/invoices/${expired}/expire`)).status).toBe(409);
+      expect((await control(sim, 'POST', '/simulator/invoices/123/expire')).status).toBe(404);
+      expect((await control(sim, 'GET', `/simulator/invoices/${expired}/expire`)).status).toBe(405);
+    });
+
     it('answers 404 JSON for an unknown invoice', async () => {
       for (const [method, path] of [
         ['GET', '/simulator/invoices/123'],

@@ -155,6 +155,24 @@ describe('payments', () => {
       expect((await refund(ersReference, '1.00', 'SEK', terminalContext(OTHER_SHOP))).resultCode).toBe(23);
     });
 
+    it('answers 48 PAYMENT_IN_PROGRESS for a PAID payment no getPaymentStatus has confirmed yet, and refunds it once confirmed', async () => {
+      const ref = await seqr.issue(invoice({ total: '10.00' }));
+      const paid = await pay(sim, ref);
+      const early = await refund(paid.ersReference, '1.00');
+      expect(early).toMatchObject({ resultCode: 48, resultDescription: 'PAYMENT_IN_PROGRESS' });
+      expect((await refund(paid.paymentReference, '1.00')).resultCode).toBe(48);
+      expect((await control(sim, 'GET', `/simulator/invoices/${ref}`)).json).toMatchObject({ refundedAmount: '0.00', refunds: [] });
+      expect((await seqr.status(ref)).status).toBe('PAID');
+      expect((await refund(paid.ersReference, '1.00')).resultCode).toBe(0);
+    });
+
+    it('answers 23 for a payment reversed for want of confirmation', async () => {
+      const ref = await seqr.issue(invoice({ total: '10.00' }));
+      const paid = await pay(sim, ref);
+      await eventually(async () => (await control(sim, 'GET', `/simulator/invoices/${ref}`)).json.reversed);
+      expect((await refund(paid.ersReference, '1.00')).resultCode).toBe(23);
+    });
+
     it('answers 49 for a refund in another currency than the payment', async () => {
       const { ersReference } = await paidInvoice('10.00');
       expect((await refund(ersReference, '1.00', 'EUR')).resultCode).toBe(49);
@@ -170,6 +188,22 @@ describe('payments', () => {
 
     it('answers 23 INVALID_ERS_REFERENCE for an unknown ersReference', async () => {
       expect((await receipt('9999999999999999999999999')).resultCode).toBe(23);
+    });
+
+    it('answers 23 INVALID_ERS_REFERENCE for a payment that was reversed (not PAID any more)', async () => {
+      const ref = await seqr.issue();
+      const paid = await pay(sim, ref);
+      await eventually(async () => (await control(sim, 'GET', `/simulator/invoices/${ref}`)).json.reversed);
+      expect(await receipt(paid.ersReference)).toMatchObject({ resultCode: 23, resultDescription: 'INVALID_ERS_REFERENCE' });
+      expect((await receipt(paid.paymentReference)).resultCode).toBe(23);
+      expect((await control(sim, 'GET', `/simulator/invoices/${ref}`)).json.receiptsSubmitted).toBe(0);
+    });
+
+    it('accepts a receipt for a PAID payment before any getPaymentStatus, without confirming it', async () => {
+      const ref = await seqr.issue();
+      const paid = await pay(sim, ref);
+      expect((await receipt(paid.ersReference)).resultCode).toBe(0);
+      expect((await control(sim, 'GET', `/simulator/invoices/${ref}`)).json).toMatchObject({ status: 'PAID', confirmed: false, receiptsSubmitted: 1 });
     });
   });
 });
