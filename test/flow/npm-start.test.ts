@@ -28,9 +28,25 @@ function freePort(): Promise<number> {
 interface Started {
   child: ChildProcess;
   output: () => string;
+  ports: Record<'HTTP_PORT' | 'WEBSOCKET_PORT' | 'SEQR_SIMULATOR_PORT' | 'DYNAMODB_PORT', number>;
 }
 
-async function npmStart(env: Record<string, string>): Promise<Started> {
+/**
+ * `npm start` on free ports. A port found free can be taken by a parallel suite
+ * before the stack binds it: then it starts again on other ports.
+ */
+async function npmStartOnFreePorts(env: Record<string, string>): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = { HTTP_PORT: await freePort(), WEBSOCKET_PORT: await freePort(), SEQR_SIMULATOR_PORT: await freePort(), DYNAMODB_PORT: await freePort() };
+    try {
+      return { ...(await npmStart({ ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) })), ports };
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function npmStart(env: Record<string, string>): Promise<Omit<Started, 'ports'>> {
   // Its own process group, as a terminal's foreground job: Ctrl-C reaches every process in it.
   const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -69,12 +85,12 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('When a shop engineer runs npm start', () => {
   it('should print its URLs and key, serve the contract, stop on Ctrl-C, and keep invoices across a restart', async () => {
-    const ports = { HTTP_PORT: await freePort(), WEBSOCKET_PORT: await freePort(), SEQR_SIMULATOR_PORT: await freePort(), DYNAMODB_PORT: await freePort() };
-    const env = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DATA_PATH: path.join(dataDir, 'dynamodb'), LOG_LEVEL: 'warn' };
-    const api = `http://localhost:${ports.HTTP_PORT}`;
+    const env = { DATA_PATH: path.join(dataDir, 'dynamodb'), LOG_LEVEL: 'warn' };
     const auth = { authorization: 'Bearer local-shop-key', 'content-type': 'application/json' };
 
-    const first = await npmStart(env);
+    const first = await npmStartOnFreePorts(env);
+    const { ports } = first;
+    const api = `http://localhost:${ports.HTTP_PORT}`;
     expect(first.output()).toContain(`HTTP API        ${api}`);
     expect(first.output()).toContain(`WebSocket       ws://localhost:${ports.WEBSOCKET_PORT}`);
     expect(first.output()).toContain(`http://127.0.0.1:${ports.SEQR_SIMULATOR_PORT}`);
@@ -89,9 +105,10 @@ describe('When a shop engineer runs npm start', () => {
     expect(await interrupt(first)).toBe(true);
     await expect(fetch(`${api}/invoices/${created.invoiceReference}`, { headers: auth })).rejects.toThrow();
 
-    const second = await npmStart(env);
+    const second = await npmStartOnFreePorts(env);
     try {
-      const again = (await (await fetch(`${api}/invoices/${created.invoiceReference}`, { headers: auth })).json()) as { status: string };
+      const againApi = `http://localhost:${second.ports.HTTP_PORT}`;
+      const again = (await (await fetch(`${againApi}/invoices/${created.invoiceReference}`, { headers: auth })).json()) as { status: string };
       expect(again.status).toBe('PAID');
     } finally {
       expect(await interrupt(second)).toBe(true);
