@@ -1,7 +1,8 @@
 /** The bundle report's soap check, on metafiles made by hand (the real bundles run in `npm run bundle-report`). */
 import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { formatReport, soapInputs } from '../../infra/bundle-report.js';
+import { bundleReport, formatReport, soapInputs } from '../../infra/bundle-report.js';
+import { FUNCTIONS } from '../../functions/catalog.js';
 
 function metafile(inputs: string[]): Metafile {
   return { inputs: Object.fromEntries(inputs.map((input) => [input, { bytes: 1, imports: [] }])), outputs: {} };
@@ -22,4 +23,17 @@ describe('When the bundle report reads a metafile', () => {
     ]);
     expect(text).toMatch(/getInvoice\s+no\s+5\.6 KiB\s+yes\s+bundles the soap package/);
   });
+});
+
+describe('When every function is bundled for real', () => {
+  it('should keep soap out of every function that never speaks SEQR, and in every one that does', async () => {
+    const rows = await bundleReport();
+    expect(rows.map((row) => row.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    for (const row of rows) {
+      expect(row.problem, row.name).toBeUndefined();
+      expect(row.hasSoap, row.name).toBe(row.seqr);
+      // The functions without SOAP stay small: a cold start pays for every byte.
+      if (!row.seqr) expect(row.bytes, row.name).toBeLessThan(16 * 1024);
+    }
+  }, 120_000);
 });
