@@ -29,6 +29,9 @@ export interface LocalStackOptions {
   /** Base URL SEQR calls notificationUrls on; defaults to the HTTP gateway's URL. */
   publicBaseUrl?: string;
   shopApiKey?: string;
+  /** The simulated SEQR's webshop terminal and reseller user, which the handlers are given too. */
+  terminal?: { terminalId: string; password: string };
+  reseller?: { resellerId: string; userId: string; password: string };
   simulator?: Omit<SimulatorOptions, 'port' | 'host'>;
   /** Extra environment for the handlers (tests tune time-outs). */
   env?: Record<string, string>;
@@ -54,6 +57,8 @@ const TABLE_NAMES: Record<TableName, string> = {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
+  const terminal = options.terminal ?? LOCAL_TERMINAL;
+  const reseller = options.reseller ?? LOCAL_RESELLER;
   // Node 20 here is supported by the pinned SDK; its notice about later releases is for upgrades, not for this run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started: { stop(): Promise<void> }[] = [];
@@ -68,8 +73,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const simulator = await startSeqrSimulator({
       port: options.simulatorPort ?? 8089,
       host,
-      terminals: [LOCAL_TERMINAL],
-      reseller: LOCAL_RESELLER,
+      terminals: [terminal],
+      reseller,
       ...options.simulator,
     });
     started.push(simulator);
@@ -91,11 +96,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: 'local',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       SEQR_ENDPOINT_URL: simulator.soapUrl,
-      SEQR_TERMINAL_ID: LOCAL_TERMINAL.terminalId,
-      SEQR_TERMINAL_PASSWORD: LOCAL_TERMINAL.password,
-      SEQR_RESELLER_ID: LOCAL_RESELLER.resellerId,
-      SEQR_RESELLER_USER_ID: LOCAL_RESELLER.userId,
-      SEQR_RESELLER_PASSWORD: LOCAL_RESELLER.password,
+      SEQR_TERMINAL_ID: terminal.terminalId,
+      SEQR_TERMINAL_PASSWORD: terminal.password,
+      SEQR_RESELLER_ID: reseller.resellerId,
+      SEQR_RESELLER_USER_ID: reseller.userId,
+      SEQR_RESELLER_PASSWORD: reseller.password,
       SHOP_API_KEY: shopApiKey,
       PUBLIC_BASE_URL: options.publicBaseUrl ?? http.url,
       WEBSOCKET_URL: websocket.url,

@@ -2,7 +2,7 @@
  * `npm start`: the local stack on fixed ports, data kept in .data/.
  * Ports and the public base URL come from the environment.
  */
-import { DEFAULT_DATA_PATH, startLocalStack } from './stack.js';
+import { DEFAULT_DATA_PATH, LOCAL_RESELLER, LOCAL_TERMINAL, startLocalStack } from './stack.js';
 
 function port(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -18,6 +18,16 @@ const stack = await startLocalStack({
   host: process.env.HOST ?? '127.0.0.1',
   dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
+  // The simulator's own variables (as for `npm run simulator`) set the credentials on both sides.
+  terminal: {
+    terminalId: process.env.SEQR_SIMULATOR_TERMINAL_ID ?? LOCAL_TERMINAL.terminalId,
+    password: process.env.SEQR_SIMULATOR_TERMINAL_PASSWORD ?? LOCAL_TERMINAL.password,
+  },
+  reseller: {
+    resellerId: process.env.SEQR_SIMULATOR_RESELLER_ID ?? LOCAL_RESELLER.resellerId,
+    userId: process.env.SEQR_SIMULATOR_RESELLER_USER_ID ?? LOCAL_RESELLER.userId,
+    password: process.env.SEQR_SIMULATOR_RESELLER_PASSWORD ?? LOCAL_RESELLER.password,
+  },
 });
 
 process.stdout.write(

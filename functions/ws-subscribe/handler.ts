@@ -3,8 +3,11 @@
  * invoice's current status to this connection at once.
  */
 import { log } from '../../shared/log.js';
+import { replyToConnection } from '../../shared/push/push.js';
 import { subscribe } from '../../shared/subscriptions.js';
 import type { WebSocketEvent, WebSocketResult } from '../../shared/websocket-event.js';
+
+const UNKNOWN_MESSAGE = { type: 'error', error: { code: 'unknown_action', message: 'The only message is {"action":"subscribe"}.', field: 'action' } };
 
 function actionOf(body: string | null | undefined): string | undefined {
   try {
@@ -18,8 +21,9 @@ function actionOf(body: string | null | undefined): string | undefined {
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
   const logger = log.with({ connectionId: event.requestContext.connectionId });
   if (actionOf(event.body) !== 'subscribe') {
-    logger.info('ignored a message that is not a subscribe');
-    return { statusCode: 400, body: 'send {"action":"subscribe"}' };
+    logger.info('refused a message that is not a subscribe');
+    await replyToConnection(event.requestContext.connectionId, UNKNOWN_MESSAGE, logger);
+    return { statusCode: 400 };
   }
   try {
     return { statusCode: (await subscribe(event.requestContext.connectionId, logger)) ? 200 : 404 };

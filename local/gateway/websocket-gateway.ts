@@ -47,7 +47,8 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   const routes = options.routes ?? WEBSOCKET_ROUTES;
   const stage = options.stage ?? 'local';
   const live = new Map<string, Live>();
-  const wss = new WebSocketServer({ noServer: true });
+  // API Gateway takes messages of at most 128 KB.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
 
   const invoke = async (routeKey: string, eventType: WebSocketEvent['requestContext']['eventType'], connectionId: string, extra: Partial<WebSocketEvent>, domainName: string) => {
     const fn = (routes as Record<string, FunctionName>)[routeKey];

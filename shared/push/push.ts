@@ -44,6 +44,17 @@ export function statusMessage(invoice: { invoiceReference: string; status: Invoi
 
 export type PushOutcome = 'sent' | 'skipped' | 'gone' | 'failed';
 
+/** An answer to one connection's own message (an error frame): sent once, not claimed, never retried. */
+export async function replyToConnection(connectionId: string, payload: unknown, log: Logger): Promise<void> {
+  try {
+    await managementClient().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(payload)) }), {
+      abortSignal: AbortSignal.timeout(POST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    log.info('could not reply to the connection', { connectionId, error });
+  }
+}
+
 /** Sends the message to one connection, once per status rank; a gone connection's row is deleted. */
 export async function pushToConnection(connection: Pick<Connection, 'invoiceReference' | 'connectionId'>, message: StatusMessage, log: Logger): Promise<PushOutcome> {
   try {

@@ -117,3 +117,22 @@ describe('When a browser or SEQR route gets bad input', () => {
     await expectRefused(response, 413, 'body_too_large');
   });
 });
+
+describe('When a socket sends something other than a subscribe', () => {
+  it('should answer an error frame naming the field, and still serve a subscribe afterwards', async () => {
+    const { createInvoice, subscribe } = await import('../support/local-stack.js');
+    const invoice = await createInvoice(stack);
+    const browser = await subscribe(invoice);
+    await browser.next((m) => m.type === 'invoice.status');
+    for (const frame of ['not json', JSON.stringify({ action: 'pay' }), JSON.stringify([1, 2])]) browser.socket.send(frame);
+    const errors = await (async () => {
+      for (let i = 0; i < 50 && browser.messages.filter((m) => m.type === 'error').length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      return browser.messages.filter((m) => m.type === 'error');
+    })();
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toEqual({ type: 'error', error: { code: 'unknown_action', message: expect.any(String), field: 'action' } });
+    browser.socket.send(JSON.stringify({ action: 'subscribe' }));
+    await browser.next((m) => m.type === 'invoice.status' && browser.messages.filter((x) => x.type === 'invoice.status').length === 2);
+    await browser.close();
+  });
+});

@@ -3,6 +3,7 @@
  * the simulated shopper pays, SEQR notifies us, we confirm with getPaymentStatus,
  * store PAID and push it to the browser's socket. Real HTTP, sockets and dynalite.
  */
+import { createHash } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../shared/store/dynamo.js';
@@ -119,6 +120,22 @@ describe('When the browser has no socket', () => {
     await Promise.all(Array.from({ length: 20 }, () => fetch(invoice.statusUrl).then((r) => r.json())));
     const calls = (await seqrCalls(stack, 'getPaymentStatus')).filter((c) => c.invoiceReference === invoice.invoiceReference);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('When tokens are stored', () => {
+  it('should keep only hashes of the notification and subscribe tokens, and a notificationUrl unique to the purchase', async () => {
+    const [a, b] = [await createInvoice(stack), await createInvoice(stack)];
+    const urls = await Promise.all([a, b].map(async (i) => (await simulator(stack, 'GET', `/simulator/invoices/${i.invoiceReference}`)).body.notificationUrl as string));
+    expect(urls[0]).not.toBe(urls[1]);
+    const token = urls[0]!.split('/').at(-1)!;
+    expect(token).toMatch(/^[\w-]{43}$/);
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { Item } = await documentClient().send(new GetCommand({ TableName: process.env.INVOICES_TABLE, Key: { invoiceReference: a.invoiceReference } }));
+    const item = JSON.stringify(Item);
+    expect(item).not.toContain(token);
+    expect(item).not.toContain(a.subscribeToken);
+    expect(Item?.notificationTokenHash).toBe(createHash('sha256').update(token).digest('hex'));
   });
 });
 

@@ -74,3 +74,15 @@ describe('When a status update reaches the store', () => {
     expect((await getInvoice(ref))?.status).toBe('RESERVED');
   });
 });
+
+describe('When an invoice is past its expiresAt', () => {
+  it('should read as absent before DynamoDB’s TTL gets round to deleting it', async () => {
+    const ref = await stored();
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { documentClient } = await import('../../shared/store/dynamo.js');
+    await documentClient().send(
+      new UpdateCommand({ TableName: 'inv', Key: { invoiceReference: ref }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
+    );
+    expect(await getInvoice(ref)).toBeUndefined();
+  });
+});
