@@ -295,30 +295,30 @@ export class SimulatorState {
   }
 
   userCancel(invoiceReference: string): InvoiceRecord | undefined {
-    const invoice = this.find(invoiceReference);
-    if (!invoice) return undefined;
-    if (invoice.status !== 'ISSUED') throw new TransitionRefused(invoice, 'cancel');
-    invoice.scanned = false;
-    this.setStatus(invoice, 'CANCELED');
-    return invoice;
+    return this.endInApp(invoiceReference, 'cancel', ['ISSUED'], 'CANCELED');
   }
 
   fail(invoiceReference: string): InvoiceRecord | undefined {
-    const invoice = this.find(invoiceReference);
-    if (!invoice) return undefined;
-    if (invoice.status !== 'ISSUED' && invoice.status !== 'RESERVED') throw new TransitionRefused(invoice, 'fail');
-    invoice.scanned = false;
-    this.setStatus(invoice, 'FAILED');
-    return invoice;
+    return this.endInApp(invoiceReference, 'fail', ['ISSUED', 'RESERVED'], 'FAILED');
   }
 
   /** The invoice timed out unpaid (later servers' EXPIRED status). */
   expire(invoiceReference: string): InvoiceRecord | undefined {
+    return this.endInApp(invoiceReference, 'expire', ['ISSUED'], 'EXPIRED');
+  }
+
+  /** Ends an open invoice from the shopper's side (cancel, failure, expiry); no notification, SEQR sends those only on PAID. */
+  private endInApp(
+    invoiceReference: string,
+    action: string,
+    from: readonly InvoiceRecord['status'][],
+    to: 'CANCELED' | 'FAILED' | 'EXPIRED',
+  ): InvoiceRecord | undefined {
     const invoice = this.find(invoiceReference);
     if (!invoice) return undefined;
-    if (invoice.status !== 'ISSUED') throw new TransitionRefused(invoice, 'expire');
+    if (!from.includes(invoice.status)) throw new TransitionRefused(invoice, action);
     invoice.scanned = false;
-    this.setStatus(invoice, 'EXPIRED');
+    this.setStatus(invoice, to);
     return invoice;
   }
 

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../local/seqr-simulator/index.js';
-import { control, invoice, pay, postRaw, Seqr, startReceiver, startSimulator, terminalContext } from './helpers.js';
+import { control, invoice, pay, postRaw, Seqr, startReceiver, startSimulator, terminalContext, useSimulator } from './helpers.js';
 
 const STATUS_ENVELOPE = (ref: string) =>
   '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="http://external.interfaces.ers.seamless.com/">' +
@@ -10,12 +10,7 @@ const STATUS_ENVELOPE = (ref: string) =>
 describe('fault injection and the call log', () => {
   let sim: RunningSimulator;
   let seqr: Seqr;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-    seqr = await Seqr.connect(sim);
-  });
-  afterAll(() => sim.stop());
+  useSimulator((running, client) => ((sim = running), (seqr = client)));
   afterEach(async () => {
     await control(sim, 'DELETE', '/simulator/faults');
   });

@@ -1,11 +1,25 @@
 /** Shared helpers for the simulator tests: a SOAP client, contexts, raw envelopes, the control API. */
 import http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import * as soap from 'soap';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from '../../local/seqr-simulator/index.js';
 
 export const WEBSHOP = { terminalId: 'local-webshop', password: 'local-password' };
 export const OTHER_SHOP = { terminalId: 'other-webshop', password: 'other-password' };
 export const RESELLER = { resellerId: 'local-reseller', userId: '9900', password: 'local-password' };
+
+/**
+ * Starts a simulator and a SOAP client for the enclosing describe block and
+ * stops it afterwards; `use` receives both once they are up.
+ */
+export function useSimulator(use: (sim: RunningSimulator, seqr: Seqr) => void, options: SimulatorOptions = {}): void {
+  let running: RunningSimulator | undefined;
+  beforeAll(async () => {
+    running = await startSimulator(options);
+    use(running, await Seqr.connect(running));
+  });
+  afterAll(() => running?.stop());
+}
 
 export function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   return startSeqrSimulator({ terminals: [WEBSHOP, OTHER_SHOP], ...options });

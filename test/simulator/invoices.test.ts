@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../local/seqr-simulator/index.js';
-import { control, invoice, OTHER_SHOP, pay, Seqr, startSimulator, terminalContext } from './helpers.js';
+import { control, invoice, OTHER_SHOP, pay, Seqr, startSimulator, terminalContext, useSimulator } from './helpers.js';
 
 describe('invoices', () => {
   let sim: RunningSimulator;
   let seqr: Seqr;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-    seqr = await Seqr.connect(sim);
-  });
-  afterAll(() => sim.stop());
+  useSimulator((running, client) => ((sim = running), (seqr = client)));
 
   const cancel = (invoiceReference: string, context = terminalContext()) => seqr.call('cancelInvoice', { context, invoiceReference });
   const update = (invoiceReference: string, inv = invoice(), context = terminalContext()) =>

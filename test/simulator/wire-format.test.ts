@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../local/seqr-simulator/index.js';
-import { invoice, pay, postRaw, Seqr, startSimulator } from './helpers.js';
+import { invoice, pay, postRaw, Seqr, startSimulator, useSimulator } from './helpers.js';
 
 const NS = 'http://external.interfaces.ers.seamless.com/';
 
@@ -35,12 +35,7 @@ const INVOICE =
 describe('SOAP wire format', () => {
   let sim: RunningSimulator;
   let seqr: Seqr;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-    seqr = await Seqr.connect(sim);
-  });
-  afterAll(() => sim.stop());
+  useSimulator((running, client) => ((sim = running), (seqr = client)));
 
   it('serves the project WSDL at ?wsdl with soap:address pointing at the simulator itself', async () => {
     const response = await fetch(sim.wsdlUrl);
