@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { FUNCTIONS, type FunctionName } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionName } from '../src/catalog.js';
 import { BUNDLE_FILE, PROJECT_ROOT, WSDL_FILE, WSDL_SOURCE, esbuildOptions } from '../infra/bundling.js';
 
 export interface ColdStartRow {

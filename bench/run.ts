@@ -6,7 +6,7 @@
  * and how long SEQR waits for its confirming getPaymentStatus after a payment.
  * Bounded: a fixed number of payments, all traffic on loopback.
  */
-import { setLogSink } from '../shared/log.js';
+import { setLogSink } from '../src/log.js';
 import { coldStart } from './cold-start.js';
 import { startLocalStack } from '../local/stack.js';
 import { createInvoice, simulator, subscribe, sleep, type CreatedInvoice } from '../test/support/local-stack.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../src/catalog.js';
 import { BUNDLE_FILE, PAYMENT_VIEW_BUILD_MODULE, PAYMENT_VIEW_FILE, PROJECT_ROOT, esbuildOptions } from './bundling.js';
 
 export interface BundleReportRow {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { FunctionName, FunctionSpec } from '../functions/catalog.js';
+import type { FunctionName, FunctionSpec } from '../src/catalog.js';
 
 /** The repository root: entries in the catalog are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,7 +29,7 @@ export const MAIN_FIELDS: readonly string[] = ['module', 'main'];
 export const BUNDLE_FILE = 'index.mjs';
 
 /** The SEQR client reads the WSDL from beside its module (`new URL('./merchant.wsdl', import.meta.url)`). */
-export const WSDL_SOURCE = 'shared/seqr/merchant.wsdl';
+export const WSDL_SOURCE = 'src/adapters/seqr/merchant.wsdl';
 export const WSDL_FILE = 'merchant.wsdl';
 
 /** The browser script of the payment view, served by the paymentView function from beside its bundle. */

@@ -7,7 +7,7 @@
 import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../src/catalog.js';
 import { WEBSOCKET_STAGE_NAME, type SeqrWebshopPayments } from './seqr-webshop-payments.js';
 
 function acknowledge(scope: IConstruct, rule: string, reason: string): void {

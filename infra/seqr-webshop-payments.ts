@@ -1,6 +1,6 @@
 /**
  * SEQR mobile payments for a web shop, as one CDK construct: the tables, the
- * functions of `functions/catalog.ts`, the HTTP and WebSocket APIs, the SEQR
+ * functions of `src/catalog.ts`, the HTTP and WebSocket APIs, the SEQR
  * secrets, the nightly transaction period and the alarms that say when a
  * payment needs a human.
  */
@@ -31,8 +31,8 @@ import {
   type FunctionName,
   type FunctionSpec,
   type TableName,
-} from '../functions/catalog.js';
-import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../shared/store/schema.js';
+} from '../src/catalog.js';
+import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
 import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
 
 /** SEQR's public test endpoint (the plugins' default). */

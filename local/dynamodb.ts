@@ -6,8 +6,8 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import type { TableName } from '../functions/catalog.js';
-import { TABLE_SCHEMAS } from '../shared/store/schema.js';
+import type { TableName } from '../src/catalog.js';
+import { TABLE_SCHEMAS } from '../src/adapters/dynamodb/schema.js';
 import { close, listen } from './listen.js';
 
 export interface RunningDynamoDb {

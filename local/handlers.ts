@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTIONS, type FunctionName } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionName } from '../src/catalog.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyHandler = (event: any, context?: any) => Promise<any>;

@@ -7,9 +7,9 @@
  * `npm start` picks a free DynamoDB port unless told: start it with
  * `npm start` (DynamoDB on port 8000 by default), or set DYNAMODB_ENDPOINT here.
  */
-import { TABLE_ENV, type TableName } from '../functions/catalog.js';
-import { setLogSink } from '../shared/log.js';
-import { closeTransactionPeriod } from '../shared/transaction-period.js';
+import { TABLE_ENV, type TableName } from '../src/catalog.js';
+import { setLogSink } from '../src/log.js';
+import { closeTransactionPeriod } from '../src/core/periods/transaction-period.js';
 
 /** What `npm start` sets; an environment variable already set wins. */
 const LOCAL_DEFAULTS: Record<string, string> = {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildPaymentView } from '../web/build.js';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
-import { TABLE_ENV, type TableName } from '../functions/catalog.js';
+import { TABLE_ENV, type TableName } from '../src/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HTTP_ROUTES, type HttpRoute } from '../../functions/catalog.js';
-import { isOriginAllowed } from '../../shared/http.js';
+import { HTTP_ROUTES, type HttpRoute } from '../../src/catalog.js';
+import { isOriginAllowed } from '../../src/adapters/http/http.js';
 import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
 

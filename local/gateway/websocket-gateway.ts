@@ -7,8 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEBSOCKET_ROUTES, type FunctionName } from '../../functions/catalog.js';
-import type { WebSocketEvent, WebSocketResult } from '../../shared/websocket-event.js';
+import { WEBSOCKET_ROUTES, type FunctionName } from '../../src/catalog.js';
+import type { WebSocketEvent, WebSocketResult } from '../../src/handlers/websocket/event.js';
 import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
 

@@ -1,4 +1,4 @@
-import { scrubSecrets as scrub } from '../../shared/log.js';
+import { scrubSecrets as scrub } from '../../src/log.js';
 
 /**
  * JSON log lines. Keys that may hold a secret are masked at any depth, so a

@@ -24,7 +24,7 @@ import { sniffElement, soapFaultEnvelope, toSeqrWireForm } from './soap-wire.js'
 import { invoiceView, SimulatorState, type InvoiceView } from './state.js';
 
 export const SOAP_PATH = '/extclientproxy/service/v2';
-const WSDL_FILE = new URL('../../shared/seqr/merchant.wsdl', import.meta.url);
+const WSDL_FILE = new URL('../../src/adapters/seqr/merchant.wsdl', import.meta.url);
 
 export interface RunningSimulator {
   port: number;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../../functions/catalog.js';
+import { HTTP_ROUTES } from '../../src/catalog.js';
 
 const spec = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'openapi.yaml'), 'utf8');
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../shared/store/dynamo.js';
+import { documentClient } from '../../src/adapters/dynamodb/dynamo.js';
 import {
   createInvoice,
   eventually,

@@ -2,7 +2,7 @@
 import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { bundleReport, formatReport, soapInputs } from '../../infra/bundle-report.js';
-import { FUNCTIONS } from '../../functions/catalog.js';
+import { FUNCTIONS } from '../../src/catalog.js';
 
 function metafile(inputs: string[]): Metafile {
   return { inputs: Object.fromEntries(inputs.map((input) => [input, { bytes: 1, imports: [] }])), outputs: {} };
@@ -10,16 +10,16 @@ function metafile(inputs: string[]): Metafile {
 
 describe('When the bundle report reads a metafile', () => {
   it('should find inputs from the soap package, with either path separator', () => {
-    expect(soapInputs(metafile(['node_modules/soap/lib/soap.js', 'shared/log.ts', 'node_modules\\soap\\lib\\wsdl\\index.js']))).toHaveLength(2);
+    expect(soapInputs(metafile(['node_modules/soap/lib/soap.js', 'src/log.ts', 'node_modules\\soap\\lib\\wsdl\\index.js']))).toHaveLength(2);
   });
 
   it('should not mistake a package whose name merely contains soap', () => {
-    expect(soapInputs(metafile(['node_modules/soap-lite/index.js', 'shared/seqr/soap-wire.ts']))).toEqual([]);
+    expect(soapInputs(metafile(['node_modules/soap-lite/index.js', 'src/adapters/seqr/soap-wire.ts']))).toEqual([]);
   });
 
   it('should print one row per function with its size and problem', () => {
     const text = formatReport([
-      { name: 'getInvoice', entry: 'functions/get-invoice/handler.ts', seqr: false, bytes: 5_734, hasSoap: true, problem: 'bundles the soap package' },
+      { name: 'getInvoice', entry: 'src/handlers/shop-api/get-invoice.ts', seqr: false, bytes: 5_734, hasSoap: true, problem: 'bundles the soap package' },
     ]);
     expect(text).toMatch(/getInvoice\s+no\s+5\.6 KiB\s+yes\s+bundles the soap package/);
   });

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FunctionName } from '../../functions/catalog.js';
+import type { FunctionName } from '../../src/catalog.js';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT, WSDL_SOURCE } from '../../infra/bundling.js';
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
 import { INLINE_CODE } from './synth.js';

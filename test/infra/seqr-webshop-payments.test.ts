@@ -10,9 +10,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, HTTP_ROUTES, TABLE_ENV, WEBSOCKET_ROUTES, type FunctionName, type TableName } from '../../functions/catalog.js';
+import { FUNCTIONS, HTTP_ROUTES, TABLE_ENV, WEBSOCKET_ROUTES, type FunctionName, type TableName } from '../../src/catalog.js';
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
-import { TABLE_SCHEMAS } from '../../shared/store/schema.js';
+import { TABLE_SCHEMAS } from '../../src/adapters/dynamodb/schema.js';
 import { INLINE_CODE, synthesizeApp, type Synthesized } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };

@@ -4,20 +4,20 @@
  * table, and markTransactionPeriod as SEQR sees it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TABLE_ENV, type TableName } from '../../functions/catalog.js';
-import { handler } from '../../functions/transaction-period/handler.js';
+import { TABLE_ENV, type TableName } from '../../src/catalog.js';
+import { handler } from '../../src/handlers/schedule/transaction-period.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from '../../local/dynamodb.js';
 import { startSeqrSimulator, type RunningSimulator } from '../../local/seqr-simulator/index.js';
-import { resetConfigCache } from '../../shared/config.js';
-import { setLogSink } from '../../shared/log.js';
-import { resetSeqrClient } from '../../shared/seqr/client.js';
-import { getPeriod, putPeriod } from '../../shared/store/periods.js';
+import { resetConfigCache } from '../../src/config.js';
+import { setLogSink } from '../../src/log.js';
+import { resetSeqrClient } from '../../src/adapters/seqr/client.js';
+import { getPeriod, putPeriod } from '../../src/adapters/dynamodb/periods.js';
 import {
   PERIOD_CLAIM_LEASE_MS,
   TransactionPeriodInProgressError,
   closeTransactionPeriod,
   periodSlot,
-} from '../../shared/transaction-period.js';
+} from '../../src/core/periods/transaction-period.js';
 
 const TABLES: Record<TableName, string> = {
   invoices: 'test-invoices',

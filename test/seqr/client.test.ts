@@ -4,11 +4,11 @@
  * retries only where they are safe, and a password that never leaks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeqrClient, type SeqrClientOptions } from '../../shared/seqr/client.js';
-import { SeqrError, SeqrTransportError } from '../../shared/seqr/errors.js';
-import { createLogger, setLogSink } from '../../shared/log.js';
+import { SeqrClient, type SeqrClientOptions } from '../../src/adapters/seqr/client.js';
+import { SeqrError, SeqrTransportError } from '../../src/core/seqr/errors.js';
+import { createLogger, setLogSink } from '../../src/log.js';
 import { startSeqrSimulator, type RunningSimulator } from '../../local/seqr-simulator/index.js';
-import type { SeqrInvoice } from '../../shared/seqr/types.js';
+import type { SeqrInvoice } from '../../src/core/seqr/merchant-api.js';
 
 const TERMINAL = { terminalId: 'shop-a', password: 'terminal-secret-a' };
 const OTHER = { terminalId: 'shop-b', password: 'terminal-secret-b' };

@@ -1,17 +1,17 @@
 /**
- * Our WSDL must speak exactly SEQR's interface: the reference WSDL (beside the
- * project, in ../shared/seqr) declares the operations and element order we check
+ * Our WSDL must speak exactly SEQR's interface: the reference WSDL (SEQR's
+ * published interface, kept in test/fixtures/seqr so a clone stands alone) declares the operations and element order we check
  * against, and a client built from the reference itself must work with our simulator.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeqrSimulator, type RunningSimulator } from '../../local/seqr-simulator/index.js';
-import { SeqrClient } from '../../shared/seqr/client.js';
+import { SeqrClient } from '../../src/adapters/seqr/client.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const REFERENCE = path.resolve(ROOT, '..', 'shared', 'seqr', 'ERSWSExternalClientService.wsdl');
-const OURS = path.join(ROOT, 'shared', 'seqr', 'merchant.wsdl');
+const REFERENCE = path.join(ROOT, 'test', 'fixtures', 'seqr', 'ERSWSExternalClientService.wsdl');
+const OURS = path.join(ROOT, 'src', 'adapters', 'seqr', 'merchant.wsdl');
 const WEBSHOP_OPERATIONS = [
   'sendInvoice',
   'getPaymentStatus',

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, startDynamoDb, type RunningDynamoDb } from '../../local/dynamodb.js';
-import { advanceStatus, createInvoice, getInvoice, invoiceExpiry, type StoredInvoice } from '../../shared/store/invoices.js';
+import { advanceStatus, createInvoice, getInvoice, invoiceExpiry, type StoredInvoice } from '../../src/adapters/dynamodb/invoices.js';
 
 let dynamo: RunningDynamoDb;
 let next = 1_000_000_000_000;
@@ -79,7 +79,7 @@ describe('When an invoice is past its expiresAt', () => {
   it('should read as absent before DynamoDB’s TTL gets round to deleting it', async () => {
     const ref = await stored();
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { documentClient } = await import('../../shared/store/dynamo.js');
+    const { documentClient } = await import('../../src/adapters/dynamodb/dynamo.js');
     await documentClient().send(
       new UpdateCommand({ TableName: 'inv', Key: { invoiceReference: ref }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
     );

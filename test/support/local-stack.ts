@@ -1,7 +1,7 @@
 /** Test helpers over a local stack on free ports: real HTTP, real sockets, dynalite. */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
-import { setLogSink } from '../../shared/log.js';
+import { setLogSink } from '../../src/log.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 
 export type { LocalStack };

@@ -1,7 +1,7 @@
 /** Exact money: decimal strings and integer minor units, never binary floats. */
 import { describe, expect, it } from 'vitest';
-import { formatMinor, isKnownCurrency, lineTotalMinor, minorUnitDigits, toScaled } from '../../shared/money.js';
-import { parseInvoiceRequest } from '../../shared/invoices/invoice-request.js';
+import { formatMinor, isKnownCurrency, lineTotalMinor, minorUnitDigits, toScaled } from '../../src/core/money.js';
+import { parseInvoiceRequest } from '../../src/core/invoices/invoice-request.js';
 
 describe('When amounts are parsed and totalled', () => {
   it('should total 0.10 + 0.20 as exactly 0.30', () => {

@@ -215,7 +215,7 @@ describe('payment view handler', () => {
     if (websocketUrl === undefined) delete process.env.WEBSOCKET_URL;
     else process.env.WEBSOCKET_URL = websocketUrl;
     vi.resetModules();
-    const { handler } = await import('../../functions/payment-view/handler.js');
+    const { handler } = await import('../../src/handlers/browser/payment-view.js');
     return (headers: Record<string, string> = {}) =>
       handler({ headers, rawPath: '/seqr/payment-view.js', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2) as Promise<APIGatewayProxyStructuredResultV2>;
   }
@@ -253,7 +253,7 @@ describe('payment view handler', () => {
 
   it('answers 500 when the script is missing', async () => {
     const get = await freshHandler(join(dir, 'missing.js'), 'wss://x');
-    const { setLogSink } = await import('../../shared/log.js');
+    const { setLogSink } = await import('../../src/log.js');
     const lines: string[] = [];
     const previous = setLogSink((line) => lines.push(line));
     try {

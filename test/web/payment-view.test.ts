@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/payment-view/handler.js';
+import { handler } from '../../src/handlers/browser/payment-view.js';
 import { buildPaymentView } from '../../web/build.js';
 import { BROWSER_TESTS_RUN, launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
 import { startFakeStatusServer, type FakeStatusServer } from './fake-status-server.js';

@@ -1,0 +1,70 @@
+/**
+ * Which handler serves which route, and what each function may reach.
+ * The CDK construct and the local gateway both read this table, so a route
+ * added here is deployed and served locally alike.
+ */
+import type { TableName } from './adapters/dynamodb/schema.js';
+
+export { TABLE_ENV, type TableName } from './adapters/dynamodb/schema.js';
+
+export interface FunctionSpec {
+  /** Path of the handler module from the project root. */
+  entry: string;
+  /** Speaks SOAP to SEQR: bundles `soap` and reads the terminal credentials secret. */
+  seqr: boolean;
+  /** Uses the RESELLERUSER credentials (markTransactionPeriod, executeReport). */
+  reseller?: boolean;
+  /** Checks the shop key (server-to-server routes). */
+  shopKey?: boolean;
+  /** Tables it reads and writes. */
+  tables: readonly TableName[];
+  /** Posts to WebSocket connections (execute-api:ManageConnections). */
+  push?: boolean;
+  /** Lambda time-out in seconds. */
+  timeoutSeconds: number;
+  memoryMiB?: number;
+}
+
+export const FUNCTIONS = {
+  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
+  getInvoice: { entry: 'src/handlers/shop-api/get-invoice.ts', seqr: false, shopKey: true, tables: ['invoices'], timeoutSeconds: 5 },
+  invoiceStatus: { entry: 'src/handlers/browser/invoice-status.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 10 },
+  seqrNotification: { entry: 'src/handlers/seqr/notification.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 18 },
+  wsConnect: { entry: 'src/handlers/websocket/connect.ts', seqr: false, tables: ['invoices', 'connections'], timeoutSeconds: 5 },
+  wsDisconnect: { entry: 'src/handlers/websocket/disconnect.ts', seqr: false, tables: ['connections'], timeoutSeconds: 5 },
+  wsSubscribe: { entry: 'src/handlers/websocket/subscribe.ts', seqr: false, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 5 },
+  transactionPeriod: { entry: 'src/handlers/schedule/transaction-period.ts', seqr: true, reseller: true, tables: ['periods'], timeoutSeconds: 60 },
+  paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
+  shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 25 },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  /** API Gateway route path; `{name}` is a path parameter. */
+  path: string;
+  fn: FunctionName;
+  /** Part of the sample shop: left out when the shop is not deployed. */
+  sampleShop?: boolean;
+}
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  { method: 'POST', path: '/invoices', fn: 'createInvoice' },
+  { method: 'GET', path: '/invoices/{invoiceReference}', fn: 'getInvoice' },
+  { method: 'GET', path: '/invoices/{invoiceReference}/status', fn: 'invoiceStatus' },
+  { method: 'POST', path: '/seqr/notifications/{notificationToken}', fn: 'seqrNotification' },
+  { method: 'GET', path: '/seqr/payment-view.js', fn: 'paymentView' },
+  { method: 'GET', path: '/shop', fn: 'shop', sampleShop: true },
+  { method: 'POST', path: '/shop/additem', fn: 'shop', sampleShop: true },
+  { method: 'GET', path: '/shop/checkout', fn: 'shop', sampleShop: true },
+  { method: 'GET', path: '/shop/done', fn: 'shop', sampleShop: true },
+];
+
+/** WebSocket API routes; the route selection expression is `$request.body.action`. */
+export const WEBSOCKET_ROUTES = {
+  $connect: 'wsConnect',
+  $disconnect: 'wsDisconnect',
+  $default: 'wsSubscribe',
+  subscribe: 'wsSubscribe',
+} as const satisfies Record<string, FunctionName>;

@@ -1,0 +1,144 @@
+/**
+ * Configuration from the environment. Deployed, the CDK construct sets these;
+ * locally, `npm start` does. Secrets come from Secrets Manager when an ARN is
+ * given (deployed) and from plain variables otherwise (local stack, tests).
+ */
+import { readSecretJson } from './adapters/secrets.js';
+
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(name: string): string {
+  const value = env(name);
+  if (value === undefined) throw new Error(`configuration: ${name} is not set`);
+  return value;
+}
+
+function integer(name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`configuration: ${name} must be a whole number`);
+  return value;
+}
+
+export interface SeqrTerminalCredentials {
+  terminalId: string;
+  password: string;
+}
+
+export interface SeqrResellerCredentials {
+  resellerId: string;
+  userId: string;
+  password: string;
+}
+
+export const config = {
+  get seqrEndpointUrl(): string {
+    return required('SEQR_ENDPOINT_URL');
+  },
+  /** Time-out of one SOAP call, in milliseconds. */
+  get seqrTimeoutMs(): number {
+    return integer('SEQR_TIMEOUT_MS', 10_000);
+  },
+  /** Client software name, sent as `context.clientId` (SEQR certification asks for it). */
+  get seqrClientId(): string {
+    return env('SEQR_CLIENT_ID') ?? 'seqr-webshop-aws';
+  },
+  /** System name and version, sent as `context.clientReference` (at most 32 characters). */
+  get seqrClientReference(): string {
+    return (env('SEQR_CLIENT_REFERENCE') ?? 'seqr-webshop-aws 0.1.0').slice(0, 32);
+  },
+  get dynamoDbEndpoint(): string | undefined {
+    return env('DYNAMODB_ENDPOINT');
+  },
+  table(envName: string): string {
+    return required(envName);
+  },
+  /** Public base URL of the HTTP API, used in notificationUrl and statusUrl. No trailing slash. */
+  get publicBaseUrl(): string {
+    return required('PUBLIC_BASE_URL').replace(/\/+$/, '');
+  },
+  /** Public WebSocket URL that browsers connect to. */
+  get websocketUrl(): string {
+    return required('WEBSOCKET_URL').replace(/\/+$/, '');
+  },
+  /** The `@connections` management endpoint of the WebSocket stage. */
+  get websocketCallbackUrl(): string {
+    return required('WEBSOCKET_CALLBACK_URL').replace(/\/+$/, '');
+  },
+  /** Allowed browser origins: exact origins, or patterns with `*` for a port (`http://localhost:*`). */
+  get allowedOrigins(): string[] {
+    return (env('ALLOWED_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  },
+  /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
+  get secureCookies(): boolean {
+    return env('SECURE_COOKIES') !== 'false';
+  },
+};
+
+let terminalCredentials: Promise<SeqrTerminalCredentials> | undefined;
+let resellerCredentials: Promise<SeqrResellerCredentials | undefined> | undefined;
+let shopApiKey: Promise<string> | undefined;
+
+/** SEQR terminal id and password: read once per process, then cached. */
+export function seqrTerminalCredentials(): Promise<SeqrTerminalCredentials> {
+  terminalCredentials ??= (async () => {
+    const arn = env('SEQR_CREDENTIALS_SECRET_ARN');
+    if (arn) {
+      const secret = await readSecretJson(arn);
+      return { terminalId: String(secret.terminalId ?? ''), password: String(secret.password ?? '') };
+    }
+    return { terminalId: required('SEQR_TERMINAL_ID'), password: required('SEQR_TERMINAL_PASSWORD') };
+  })();
+  terminalCredentials.catch(() => (terminalCredentials = undefined));
+  return terminalCredentials;
+}
+
+/** The RESELLERUSER principal for markTransactionPeriod and executeReport, where one is configured. */
+export function seqrResellerCredentials(): Promise<SeqrResellerCredentials | undefined> {
+  resellerCredentials ??= (async () => {
+    const arn = env('SEQR_RESELLER_SECRET_ARN');
+    if (arn) {
+      const secret = await readSecretJson(arn);
+      // The secret the stack creates starts empty: until it is filled in, there is no reseller user.
+      if (!secret.resellerId) return undefined;
+      return {
+        resellerId: String(secret.resellerId),
+        userId: String(secret.userId ?? '9900'),
+        password: String(secret.password ?? ''),
+      };
+    }
+    const resellerId = env('SEQR_RESELLER_ID');
+    if (!resellerId) return undefined;
+    return { resellerId, userId: env('SEQR_RESELLER_USER_ID') ?? '9900', password: required('SEQR_RESELLER_PASSWORD') };
+  })();
+  resellerCredentials.catch(() => (resellerCredentials = undefined));
+  return resellerCredentials;
+}
+
+/** The key shops send as `Authorization: Bearer …`. */
+export function shopApiKeySecret(): Promise<string> {
+  shopApiKey ??= (async () => {
+    const arn = env('SHOP_API_KEY_SECRET_ARN');
+    if (arn) {
+      const secret = await readSecretJson(arn);
+      return String(secret.shopApiKey ?? '');
+    }
+    return required('SHOP_API_KEY');
+  })();
+  shopApiKey.catch(() => (shopApiKey = undefined));
+  return shopApiKey;
+}
+
+/** Forget cached secrets (tests that change the environment between cases). */
+export function resetConfigCache(): void {
+  terminalCredentials = undefined;
+  resellerCredentials = undefined;
+  shopApiKey = undefined;
+}
