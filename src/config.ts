@@ -76,6 +76,30 @@ export const config = {
       .map((o) => o.trim())
       .filter(Boolean);
   },
+  /** How long the notification path may keep asking SEQR, in ms: well inside its 20 s window. */
+  get confirmationBudgetMs(): number {
+    return integer('CONFIRMATION_BUDGET_MS', 12_000);
+  },
+  /** Time-out of one post to a WebSocket connection, in ms. */
+  get pushTimeoutMs(): number {
+    return integer('PUSH_TIMEOUT_MS', 2_000);
+  },
+  /** Days an invoice is kept before DynamoDB's TTL deletes it. */
+  get invoiceRetentionDays(): number {
+    return integer('INVOICE_RETENTION_DAYS', 90);
+  },
+  /** `debug`, `info`, `warn` or `error`. */
+  get logLevel(): string {
+    return (env('LOG_LEVEL') ?? 'info').toLowerCase();
+  },
+  /** The payment view's built script: a path (local stack, tests); beside the bundle when unset. */
+  get paymentViewAsset(): string | undefined {
+    return env('PAYMENT_VIEW_ASSET');
+  },
+  /** The WebSocket URL baked into the payment view; empty when there is none (the view polls). */
+  get paymentViewWebsocketUrl(): string {
+    return (env('WEBSOCKET_URL') ?? '').trim().replace(/\/+$/, '');
+  },
   /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
   get secureCookies(): boolean {
     return env('SECURE_COOKIES') !== 'false';

@@ -4,6 +4,8 @@
  * Keys that can hold a secret are masked whatever their depth, so a careless
  * call cannot leak a password or a token.
  */
+import { config } from './config.js';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|apikey|shopkey/i;
@@ -11,8 +13,7 @@ const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|apikey|shopkey
 export type LogFields = Record<string, unknown>;
 
 function threshold(): number {
-  const wanted = (process.env.LOG_LEVEL ?? 'info').toLowerCase() as Level;
-  return LEVELS[wanted] ?? LEVELS.info;
+  return LEVELS[config.logLevel as Level] ?? LEVELS.info;
 }
 
 /** A copy of `value` with every secret-looking key masked, at any depth. */

@@ -1,7 +1,11 @@
 /** The sample shop's pages: GET /shop, POST /shop/additem, GET /shop/checkout, GET /shop/done. */
 import { HttpError, answer, requestLogger, type HttpEvent, type HttpResult } from '../../src/adapters/http/http.js';
+import { seqrFromConfig } from '../../src/adapters/seqr/client.js';
+import { invoiceSettings, storeDeps } from '../../src/adapters/wiring.js';
 import { log } from '../../src/log.js';
 import { addItem, checkout, done, isFormPost, showProducts } from './shop.js';
+
+const deps = { ...storeDeps(log), seqr: seqrFromConfig };
 
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   const logger = requestLogger(event, log);
@@ -13,9 +17,9 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
         if (!isFormPost(event)) throw new HttpError(415, 'unsupported_media_type', 'Post the form as application/x-www-form-urlencoded.');
         return addItem(event);
       case 'GET /shop/checkout':
-        return checkout(event, logger);
+        return checkout({ ...deps, log: logger, settings: invoiceSettings() }, event, logger);
       case 'GET /shop/done':
-        return done(event, logger);
+        return done({ ...deps, log: logger, settings: invoiceSettings() }, event, logger);
       default:
         throw new HttpError(404, 'not_found', 'No such page.');
     }

@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { config } from '../../src/config.js';
 import { HttpError, header, rawBody, sha256, type HttpEvent, type HttpResult } from '../../src/adapters/http/http.js';
-import { getSeqrClient } from '../../src/adapters/seqr/client.js';
+import { RESULT } from '../../src/contract/index.js';
 import { SeqrError } from '../../src/core/seqr/errors.js';
-import { createInvoice } from '../../src/core/invoices/create-invoice.js';
+import { createInvoice, type InvoiceSettings } from '../../src/core/invoices/create-invoice.js';
 import { parseInvoiceRequest } from '../../src/core/invoices/invoice-request.js';
 import { refreshFromSeqr } from '../../src/core/payments/payment-status.js';
+import { refreshIfDue } from '../../src/core/payments/status-poll.js';
+import type { PaymentDeps } from '../../src/core/ports.js';
 import type { Logger } from '../../src/log.js';
-import { getInvoice, isFinal } from '../../src/adapters/dynamodb/invoices.js';
 import { getSession, saveSession, type CartLine, type ShopSession } from './sessions.js';
 import { checkoutPage, messagePage, productsPage, receiptPage } from './pages.js';
 import { SHOP_CURRENCY, productBySku } from './products.js';
@@ -93,11 +94,14 @@ export function sessionReference(sessionId: string): string {
   return sha256(sessionId).slice(0, 32);
 }
 
-export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResult> {
+/** What the shop uses of the payment core: the same ports the product's handlers have. */
+export type ShopDeps = PaymentDeps & { settings: InvoiceSettings };
+
+export async function checkout(deps: ShopDeps, event: HttpEvent, log: Logger): Promise<HttpResult> {
   const { session: s, cookies } = await session(event);
   if (s.cart.length === 0) return redirect('/shop', cookies);
   const base = config.publicBaseUrl;
-  const previous = s.invoiceReference ? await getInvoice(s.invoiceReference) : undefined;
+  const previous = s.invoiceReference ? await deps.invoices.get(s.invoiceReference) : undefined;
   if (previous?.status === 'PAID') return redirect('/shop/done', cookies);
   if (previous && previous.status === 'ISSUED' && s.subscribeToken) {
     // A reload shows the same invoice while it can still be paid.
@@ -107,10 +111,10 @@ export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResul
     // The cart changed: the old invoice must not stay payable beside the new one.
     const logger = log.with({ invoiceReference: previous.invoiceReference });
     try {
-      await getSeqrClient().cancelInvoice(previous.invoiceReference);
-      await refreshFromSeqr(previous, logger, { deadline: Date.now() + 5_000 });
+      await deps.seqr.cancelInvoice(previous.invoiceReference);
+      await refreshFromSeqr(deps, previous, logger, { deadline: Date.now() + 5_000 });
     } catch (error) {
-      if (error instanceof SeqrError && error.resultCode === 50) return redirect('/shop/done', cookies);
+      if (error instanceof SeqrError && error.resultCode === RESULT.CANNOT_CANCEL_PAID_INVOICE) return redirect('/shop/done', cookies);
       logger.warn('could not cancel the previous invoice', { error });
       return html(409, messagePage('Payment in progress', 'Your previous cart is being paid. Finish or cancel that payment in the SEQR app first.'), cookies);
     }
@@ -125,25 +129,21 @@ export async function checkout(event: HttpEvent, log: Logger): Promise<HttpResul
     backUrl: `${base}/shop/done`,
     sessionId: sessionReference(s.sessionId),
   });
-  const created = await createInvoice(priced, log);
+  const created = await createInvoice(deps, priced, log);
   await saveSession({ ...s, invoiceReference: created.invoiceReference, subscribeToken: created.subscribeToken, checkedOutCart: cartKey(s.cart) });
   return html(200, checkoutPage({ invoiceReference: created.invoiceReference, subscribeToken: created.subscribeToken, total: created.total.value, cart: s.cart, apiBaseUrl: base }), cookies);
 }
 
-export async function done(event: HttpEvent, log: Logger): Promise<HttpResult> {
+export async function done(deps: ShopDeps, event: HttpEvent, log: Logger): Promise<HttpResult> {
   const id = sessionIdFrom(event);
   const s = id ? await getSession(id) : undefined;
   if (!s?.invoiceReference) return html(404, messagePage('No order', 'We found no order in this browser.'));
-  let invoice = await getInvoice(s.invoiceReference);
+  let invoice = await deps.invoices.get(s.invoiceReference);
   if (!invoice || invoice.sessionId !== sessionReference(s.sessionId)) return html(404, messagePage('No order', 'We found no order in this browser.'));
   const logger = log.with({ invoiceReference: invoice.invoiceReference });
-  if (!isFinal(invoice)) {
-    // The backURL opens the same way after pay or cancel: only SEQR knows which it was.
-    invoice = await refreshFromSeqr(invoice, logger, { deadline: Date.now() + 8_000 }).catch((error: unknown) => {
-      logger.warn('receipt page could not reach SEQR', { error });
-      return invoice!;
-    });
-  }
+  // The backURL opens the same way after pay or cancel: only SEQR knows which it was.
+  // Asked at most once a second, however often the page is reloaded.
+  invoice = await refreshIfDue(deps, invoice, logger, 'receipt page');
   const cart = s.cart;
   if (invoice.status === 'PAID' && s.cart.length) await saveSession({ ...s, cart: [] });
   return html(200, receiptPage({ invoiceReference: invoice.invoiceReference, status: invoice.status, ...(invoice.ersReference ? { ersReference: invoice.ersReference } : {}), total: invoice.total, cart }));

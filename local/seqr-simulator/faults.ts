@@ -4,7 +4,7 @@
  * Per call, every matching latency rule adds its delay, and the first matching
  * rule of the other kinds decides the answer; only rules that acted are used up.
  */
-import { resultCodeName } from '../../src/contract/result-codes.js';
+import { resultCodeName } from '../../src/contract/index.js';
 
 export type FaultSpec =
   | { kind: 'latency'; ms: number }

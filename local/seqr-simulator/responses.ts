@@ -4,7 +4,7 @@
  * here lists fields exactly as the WSDL's sequences do; strict clients (CXF,
  * JAXB) reject out-of-order children.
  */
-import { resultCodeName } from '../../src/contract/result-codes.js';
+import { resultCodeName } from '../../src/contract/index.js';
 import type { StoredAmount, StoredInvoice, StoredRow } from './invoice-validation.js';
 import type { Report } from './reports.js';
 import type { InvoiceRecord } from './state.js';

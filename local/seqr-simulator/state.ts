@@ -4,7 +4,7 @@
  * synchronous bookkeeping; timers and HTTP live with the caller, reached through
  * `onPaid` (every transition into PAID) so no path to PAID can skip them.
  */
-import type { InvoiceStatus } from '../../src/contract/result-codes.js';
+import type { InvoiceStatus } from '../../src/contract/index.js';
 import type { StoredInvoice, ValidInvoice, ValidRefund } from './invoice-validation.js';
 import { addMoney, compareMoney, formatMoney, sumMoney, ZERO, type Money } from './money.js';
 import type { ReferenceFactory } from './references.js';

@@ -64,29 +64,15 @@ export const SEQR_RESULT_CODES = {
 export type SeqrResultCode = keyof typeof SEQR_RESULT_CODES;
 export type SeqrResultName = (typeof SEQR_RESULT_CODES)[SeqrResultCode];
 
+/** Result codes by name, so code reads `RESULT.INVALID_INVOICE_DATA`, never a bare 49. */
+export const RESULT = Object.fromEntries(Object.entries(SEQR_RESULT_CODES).map(([code, name]) => [name, Number(code)])) as {
+  readonly [K in SeqrResultName]: number;
+};
+
 /** The name SEQR gives a result code; codes SEQR may add later read as `UNKNOWN_<code>`. */
 export function resultCodeName(code: number): string {
   return (SEQR_RESULT_CODES as Record<number, string>)[code] ?? `UNKNOWN_${code}`;
 }
 
 /** Codes that say SEQR (or its bank) is briefly unable to answer: safe to retry for idempotent reads. */
-export const TRANSIENT_RESULT_CODES: ReadonlySet<number> = new Set([90, 93, 94]);
-
-/** Invoice statuses SEQR reports (FACTS.md §4); EXPIRED comes from later servers. */
-export const INVOICE_STATUSES = [
-  'ISSUED',
-  'PAID',
-  'PENDING_ISSUER_ACKNOWLEDGE',
-  'CANCELED',
-  'FAILED',
-  'RESERVED',
-  'EXPIRED',
-] as const;
-export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-
-/** Statuses after which nothing more happens to an invoice. */
-export const FINAL_STATUSES: ReadonlySet<InvoiceStatus> = new Set(['PAID', 'CANCELED', 'FAILED', 'EXPIRED']);
-
-export function isFinalStatus(status: InvoiceStatus): boolean {
-  return FINAL_STATUSES.has(status);
-}
+export const TRANSIENT_RESULT_CODES: ReadonlySet<number> = new Set([RESULT.SYSTEM_ERROR, RESULT.SYSTEM_BUSY, RESULT.SERVICE_UNAVAILABLE]);

@@ -12,7 +12,10 @@
  * final status, or once `isAlive` says the view is gone.
  */
 
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(['PAID', 'CANCELED', 'FAILED', 'EXPIRED']);
+import { FINAL_STATUSES } from '../../src/contract/statuses.js';
+import { STATUS_MESSAGE_TYPE } from '../../src/contract/messages.js';
+
+export { FINAL_STATUSES };
 
 export interface StatusData {
   invoiceReference: string;
@@ -302,6 +305,6 @@ export function parseSocketMessage(raw: unknown, invoiceReference: string): Stat
   } catch {
     return undefined;
   }
-  if (!body || typeof body !== 'object' || (body as Record<string, unknown>).type !== 'invoice.status') return undefined;
+  if (!body || typeof body !== 'object' || (body as Record<string, unknown>).type !== STATUS_MESSAGE_TYPE) return undefined;
   return parseStatusResponse(body, invoiceReference);
 }

@@ -3,19 +3,16 @@
  * after 2 hours, so a row lives no longer than that.
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FINAL_STATUSES, type InvoiceStatus } from '../../contract/result-codes.js';
+import type { InvoiceStatus } from '../../contract/index.js';
+import type { Connection } from '../../core/invoices/invoice.js';
+import { pushRank } from '../../core/invoices/status-rules.js';
+import type { ConnectionStore } from '../../core/ports.js';
 import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
+
+export type { Connection };
 
 export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
 
-export interface Connection {
-  invoiceReference: string;
-  connectionId: string;
-  connectedAt: string;
-  expiresAt: number;
-  /** How far the pushes to this connection have gone: 0 open, 1 final. */
-  pushedRank?: number;
-}
 
 export async function addConnection(invoiceReference: string, connectionId: string, now = Date.now()): Promise<void> {
   const item: Connection = {
@@ -66,17 +63,10 @@ export async function removeConnection(invoiceReference: string, connectionId: s
   await documentClient().send(new DeleteCommand({ TableName: tableName('connections'), Key: { invoiceReference, connectionId } }));
 }
 
-export function statusRank(status: InvoiceStatus): number {
-  return FINAL_STATUSES.has(status) ? 1 : 0;
-}
 
-/**
- * Claims the push of `status` to one connection. A final status is pushed once
- * per connection; an open one may be sent again (a repeated subscribe), but
- * never after a final one.
- */
+/** Claims the push of `status` to one connection when `pushAllowed` (src/core/invoices/status-rules.ts) says so. */
 export async function claimPush(connection: Pick<Connection, 'invoiceReference' | 'connectionId'>, status: InvoiceStatus): Promise<boolean> {
-  const rank = statusRank(status);
+  const rank = pushRank(status);
   return writeIf(
     new UpdateCommand({
       TableName: tableName('connections'),
@@ -96,7 +86,17 @@ export async function releasePush(connection: Pick<Connection, 'invoiceReference
       Key: { invoiceReference: connection.invoiceReference, connectionId: connection.connectionId },
       UpdateExpression: 'REMOVE pushedRank',
       ConditionExpression: 'pushedRank = :rank',
-      ExpressionAttributeValues: { ':rank': statusRank(status) },
+      ExpressionAttributeValues: { ':rank': pushRank(status) },
     }),
   );
 }
+
+/** The connection store of the core (src/core/ports.ts) on DynamoDB. */
+export const dynamoConnectionStore: ConnectionStore = {
+  add: (invoiceReference, connectionId, now) => addConnection(invoiceReference, connectionId, now),
+  listFor: connectionsOf,
+  find: findConnection,
+  remove: removeConnection,
+  claimPush,
+  releasePush,
+};

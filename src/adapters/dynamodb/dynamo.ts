@@ -5,6 +5,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type DeleteCommand, type PutCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../config.js';
+import * as core from '../../core/invoices/invoice.js';
 import { TABLE_ENV, type TableName } from './schema.js';
 
 let client: DynamoDBDocumentClient | undefined;
@@ -26,12 +27,12 @@ export function tableName(table: TableName): string {
 
 /** Epoch seconds, the unit DynamoDB's TTL reads in `expiresAt`. */
 export function epochSeconds(at: number = Date.now()): number {
-  return Math.floor(at / 1000);
+  return core.epochSeconds(at);
 }
 
 /** An item past its `expiresAt` counts as gone: DynamoDB's TTL deletes lazily. */
 export function isExpired(item: { expiresAt?: number } | undefined, now: number = Date.now()): boolean {
-  return item?.expiresAt !== undefined && item.expiresAt <= epochSeconds(now);
+  return core.isExpired(item, now);
 }
 
 /**

@@ -5,50 +5,16 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FINAL_STATUSES, type InvoiceStatus } from '../../contract/result-codes.js';
-import type { InvoiceRow } from '../../core/invoices/invoice-request.js';
+import { FINAL_STATUSES } from '../../contract/index.js';
+import type { StatusUpdate, StoredInvoice, StoredReceipt } from '../../core/invoices/invoice.js';
+import { isFinal } from '../../core/invoices/status-rules.js';
+import type { InvoiceStore } from '../../core/ports.js';
+import { config } from '../../config.js';
 import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
 
-export interface StoredReceipt {
-  paymentReference?: string;
-  paymentDate?: string;
-  payerTerminalId?: string;
-  receiverName?: string;
-  terminalId?: string;
-}
+export type { StatusUpdate, StoredInvoice, StoredReceipt };
 
-export interface StoredInvoice {
-  invoiceReference: string;
-  status: InvoiceStatus;
-  /** Ours: bumped on every status change; browsers order pushes by it. */
-  version: number;
-  /** SEQR's status version, echoed back as invoiceVersion. */
-  seqrVersion: number;
-  title: string;
-  currency: string;
-  total: string;
-  rows: InvoiceRow[];
-  qrCode: string;
-  clientInvoiceId?: string;
-  backUrl?: string;
-  sessionId?: string;
-  ersReference?: string;
-  receipt?: StoredReceipt;
-  notificationTokenHash: string;
-  subscribeTokenHash: string;
-  createdAt: string;
-  updatedAt: string;
-  paidAt?: string;
-  /** Epoch ms of the last getPaymentStatus a poll asked for (one a second at most). */
-  lastCheckedAt?: number;
-  expiresAt: number;
-}
 
-export const INVOICE_RETENTION_DAYS = Number(process.env.INVOICE_RETENTION_DAYS ?? 90);
-
-export function invoiceExpiry(now = Date.now()): number {
-  return epochSeconds(now) + INVOICE_RETENTION_DAYS * 86_400;
-}
 
 /** Stores a new invoice; fails if the reference is already taken. */
 export async function createInvoice(invoice: StoredInvoice): Promise<void> {
@@ -84,19 +50,11 @@ export async function findInvoiceByNotificationTokenHash(notificationTokenHash: 
   return reference ? getInvoice(reference) : undefined;
 }
 
-export interface StatusUpdate {
-  status: InvoiceStatus;
-  seqrVersion: number;
-  ersReference?: string;
-  receipt?: StoredReceipt;
-}
 
 /**
- * Moves the invoice to a new status: from an open status to any other, never
- * back to an older SEQR version, and never out of a final status, except that
- * PAID wins over any other: a PAID answer has committed the payment at SEQR, and
- * the store must say so. Returns the updated invoice when this call made the
- * change, undefined when it was already there (a duplicate or late answer changes nothing).
+ * Moves the invoice to a new status when `canAdvance` (src/core/invoices/status-rules.ts)
+ * allows it, written as one condition expression. Returns the updated invoice when this
+ * call made the change, undefined when it was already there (a duplicate or late answer changes nothing).
  */
 export async function advanceStatus(invoiceReference: string, update: StatusUpdate, now = new Date()): Promise<StoredInvoice | undefined> {
   const sets = ['#status = :status', '#version = #version + :one', 'seqrVersion = :seqrVersion', 'updatedAt = :now'];
@@ -143,8 +101,8 @@ export async function advanceStatus(invoiceReference: string, update: StatusUpda
 }
 
 /**
- * Claims the right to ask SEQR about this invoice now: true for one caller a
- * second, however many browsers poll at once.
+ * Claims the right to ask SEQR about this invoice now (`statusCheckDue`): true
+ * for one caller an interval, however many browsers poll at once.
  */
 export async function claimStatusCheck(invoiceReference: string, intervalMs = 1000, now = Date.now()): Promise<boolean> {
   return writeIf(
@@ -158,6 +116,18 @@ export async function claimStatusCheck(invoiceReference: string, intervalMs = 10
   );
 }
 
-export function isFinal(invoice: Pick<StoredInvoice, 'status'>): boolean {
-  return FINAL_STATUSES.has(invoice.status);
+export { isFinal };
+
+/** The invoice store of the core (src/core/ports.ts) on DynamoDB. */
+export const dynamoInvoiceStore: InvoiceStore = {
+  create: createInvoice,
+  get: getInvoice,
+  findByNotificationTokenHash: findInvoiceByNotificationTokenHash,
+  advanceStatus: (invoiceReference, update, now) => advanceStatus(invoiceReference, update, new Date(now)),
+  claimStatusCheck: (invoiceReference, intervalMs, now) => claimStatusCheck(invoiceReference, intervalMs, now),
+};
+
+/** When an invoice stored now is deleted by TTL: `INVOICE_RETENTION_DAYS` (90) later. */
+export function invoiceExpiry(now = Date.now()): number {
+  return epochSeconds(now) + config.invoiceRetentionDays * 86_400;
 }

@@ -3,9 +3,11 @@
  * name the field, body parsing with a size limit, shop-key auth and CORS.
  * Event format: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { config, shopApiKeySecret } from '../../config.js';
+import { PaymentError } from '../../core/errors.js';
+import { httpStatusOf } from './errors.js';
+import { secretsEqual, sha256 } from '../../core/invoices/tokens.js';
 import type { Logger } from '../../log.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -39,13 +41,19 @@ export function errorResult(error: HttpError, headers: Record<string, string> = 
   return json(error.statusCode, body, { ...error.headers, ...headers });
 }
 
-/** Runs a route body; HttpErrors become their answer, anything else a logged 500 that reveals nothing. */
+/** A domain error as the HTTP error the table in ./errors.ts gives its code. */
+export function toHttpError(error: PaymentError): HttpError {
+  return new HttpError(httpStatusOf(error.code), error.code, error.message, error.field);
+}
+
+/** Runs a route body; HttpErrors and PaymentErrors become their answer, anything else a logged 500 that reveals nothing. */
 export async function answer(log: Logger, work: () => Promise<HttpResult>, headers: Record<string, string> = {}): Promise<HttpResult> {
   try {
     const result = await work();
     return { ...result, headers: { ...headers, ...result.headers } };
   } catch (error) {
     if (error instanceof HttpError) return errorResult(error, headers);
+    if (error instanceof PaymentError) return errorResult(toHttpError(error), headers);
     log.error('unhandled error', { error });
     return errorResult(new HttpError(500, 'internal_error', 'Something went wrong on our side.'), headers);
   }
@@ -80,16 +88,7 @@ export function jsonBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unknown {
   }
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Constant-time comparison of two secrets of any length (their digests are compared). */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
-}
+export { secretsEqual, sha256 };
 
 /** Server-to-server routes: `Authorization: Bearer <shop key>`. */
 export async function requireShopKey(event: HttpEvent): Promise<void> {

@@ -16,7 +16,7 @@ import { config, seqrResellerCredentials, seqrTerminalCredentials } from '../../
 import type { SeqrResellerCredentials, SeqrTerminalCredentials } from '../../config.js';
 import { createLogger, type Logger } from '../../log.js';
 import { SeqrError, SeqrTransportError } from '../../core/seqr/errors.js';
-import { INVOICE_STATUSES, TRANSIENT_RESULT_CODES, type InvoiceStatus } from '../../contract/result-codes.js';
+import { INVOICE_STATUSES, TRANSIENT_RESULT_CODES, type InvoiceStatus } from '../../contract/index.js';
 import { sleep, withRetries, type RetryPolicy } from '../../core/retry.js';
 import type {
   PaymentStatusResult,
@@ -373,6 +373,23 @@ export function warmUpSeqrClient(): void {
     // Configuration errors are reported by the first real call, with its context.
   }
 }
+
+/**
+ * The process's client as the core's SeqrMerchantApi port, resolved on each
+ * call: importing a handler never needs SEQR's configuration, and a test that
+ * resets the client gets a new one.
+ */
+export const seqrFromConfig: SeqrMerchantApi = {
+  sendInvoice: (invoice) => getSeqrClient().sendInvoice(invoice),
+  getPaymentStatus: (invoiceReference, invoiceVersion, options) => getSeqrClient().getPaymentStatus(invoiceReference, invoiceVersion, options),
+  updateInvoice: (invoiceReference, invoice) => getSeqrClient().updateInvoice(invoiceReference, invoice),
+  cancelInvoice: (invoiceReference) => getSeqrClient().cancelInvoice(invoiceReference),
+  commitReservation: (invoiceReference) => getSeqrClient().commitReservation(invoiceReference),
+  submitPaymentReceipt: (ersReference, document) => getSeqrClient().submitPaymentReceipt(ersReference, document),
+  refundPayment: (ersReference, invoice) => getSeqrClient().refundPayment(ersReference, invoice),
+  markTransactionPeriod: (parameters) => getSeqrClient().markTransactionPeriod(parameters),
+  executeReport: (reportId, language, parameters) => getSeqrClient().executeReport(reportId, language, parameters),
+};
 
 /** Drop the process's client (tests that point it at another simulator). */
 export function resetSeqrClient(): void {

@@ -3,12 +3,12 @@
  * notificationUrl unique to this purchase, then store it. If the store write
  * fails the SEQR invoice is cancelled, so nothing is left half-made.
  */
-import { config } from '../../config.js';
-import { HttpError } from '../../adapters/http/http.js';
+import { RESULT } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
-import { getSeqrClient } from '../../adapters/seqr/client.js';
+import { SeqrFailedError, SeqrRejectedError, SeqrUnavailableError, StoreUnavailableError } from '../errors.js';
+import type { PaymentDeps } from '../ports.js';
 import { SeqrError, SeqrTransportError } from '../seqr/errors.js';
-import { createInvoice as storeInvoice, invoiceExpiry, type StoredInvoice } from '../../adapters/dynamodb/invoices.js';
+import { epochSeconds, type StoredInvoice } from './invoice.js';
 import { toSeqrRows, type PricedInvoice } from './invoice-request.js';
 import { appLinkOf, qrCodeOf } from './invoice-views.js';
 import { hashToken, newToken } from './tokens.js';
@@ -24,13 +24,26 @@ export interface CreatedInvoice {
   websocketUrl: string;
 }
 
-export async function createInvoice(invoice: PricedInvoice, log: Logger, now = new Date()): Promise<CreatedInvoice> {
+/** Where the invoice's URLs point, and how long it is kept. */
+export interface InvoiceSettings {
+  /** Public base URL of the HTTP API (notificationUrl, statusUrl); no trailing slash. */
+  publicBaseUrl: string;
+  /** Public WebSocket URL browsers connect to; no trailing slash. */
+  websocketUrl: string;
+  /** Days an invoice is kept before DynamoDB's TTL deletes it. */
+  retentionDays: number;
+}
+
+export type CreateInvoiceDeps = Pick<PaymentDeps, 'seqr' | 'invoices' | 'clock'> & { settings: InvoiceSettings };
+
+export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvoice, log: Logger): Promise<CreatedInvoice> {
+  const now = new Date(deps.clock.now());
   const notificationToken = newToken();
   const subscribeToken = newToken();
-  const base = config.publicBaseUrl;
+  const base = deps.settings.publicBaseUrl;
   let sent;
   try {
-    sent = await getSeqrClient().sendInvoice({
+    sent = await deps.seqr.sendInvoice({
       title: invoice.title,
       clientInvoiceId: invoice.clientInvoiceId,
       issueDate: now.toISOString(),
@@ -61,16 +74,16 @@ export async function createInvoice(invoice: PricedInvoice, log: Logger, now = n
     subscribeTokenHash: hashToken(subscribeToken),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
-    expiresAt: invoiceExpiry(now.getTime()),
+    expiresAt: epochSeconds(now.getTime()) + deps.settings.retentionDays * 86_400,
   };
   try {
-    await storeInvoice(stored);
+    await deps.invoices.create(stored);
   } catch (error) {
     logger.error('could not store the invoice; cancelling it at SEQR', { error });
-    await getSeqrClient()
+    await deps.seqr
       .cancelInvoice(invoiceReference)
       .catch((cancelError: unknown) => logger.error('could not cancel the unstored invoice', { error: cancelError }));
-    throw new HttpError(503, 'store_unavailable', 'The invoice could not be stored; nothing was charged. Try again.');
+    throw new StoreUnavailableError('The invoice could not be stored; nothing was charged. Try again.');
   }
   logger.info('invoice created', { total: invoice.total, currency: invoice.currency, rows: invoice.rows.length });
   return {
@@ -81,22 +94,22 @@ export async function createInvoice(invoice: PricedInvoice, log: Logger, now = n
     total: { value: invoice.total, currency: invoice.currency },
     subscribeToken,
     statusUrl: `${base}/invoices/${invoiceReference}/status?token=${subscribeToken}`,
-    websocketUrl: `${config.websocketUrl}/?invoice=${invoiceReference}&token=${subscribeToken}`,
+    websocketUrl: `${deps.settings.websocketUrl}/?invoice=${invoiceReference}&token=${subscribeToken}`,
   };
 }
 
 function seqrFailure(error: unknown, log: Logger): unknown {
   if (error instanceof SeqrError) {
     log.warn('SEQR refused the invoice', { resultCode: error.resultCode, codeName: error.codeName });
-    // 49 and 11 are about the invoice the shop sent; 64 would be our own notificationUrl (PUBLIC_BASE_URL), so a 502.
-    if (error.resultCode === 49 || error.resultCode === 11) {
-      return new HttpError(422, 'seqr_rejected', `SEQR refused the invoice: ${error.codeName}.`);
+    // These are about the invoice the shop sent; INVALID_NOTIFICATION_URL would be our own notificationUrl (PUBLIC_BASE_URL).
+    if (error.resultCode === RESULT.INVALID_INVOICE_DATA || error.resultCode === RESULT.REJECTED_AMOUNT) {
+      return new SeqrRejectedError(`SEQR refused the invoice: ${error.codeName}.`, error.resultCode, error.codeName);
     }
-    return new HttpError(502, 'seqr_error', `SEQR answered ${error.codeName}.`);
+    return new SeqrFailedError(`SEQR answered ${error.codeName}.`, error.resultCode, error.codeName);
   }
   if (error instanceof SeqrTransportError) {
     log.error('SEQR unreachable', { failure: error.failure });
-    return new HttpError(503, 'seqr_unavailable', 'SEQR could not be reached; try again shortly.');
+    return new SeqrUnavailableError();
   }
   return error;
 }

@@ -1,5 +1,6 @@
 /** What the routes show of a stored invoice. Hashes and internal fields stay inside. */
-import type { StoredInvoice } from '../../adapters/dynamodb/invoices.js';
+import type { StatusView } from '../../contract/index.js';
+import type { StoredInvoice } from './invoice.js';
 
 export function qrCodeOf(invoiceReference: string): string {
   return `HTTP://SEQR.SE/R${invoiceReference}`;
@@ -33,7 +34,7 @@ export function shopView(invoice: StoredInvoice) {
 }
 
 /** GET /invoices/{ref}/status: the browser's view. */
-export function statusView(invoice: StoredInvoice) {
+export function statusView(invoice: StoredInvoice): StatusView {
   return {
     invoiceReference: invoice.invoiceReference,
     status: invoice.status,

@@ -1,32 +1,58 @@
 /**
  * SEQR's call to our notificationUrl: the token in the path names the invoice;
- * the body (empty, or `invoiceReference=…`) is only a cross-check.
+ * the body (empty, or `invoiceReference=…`) is only a cross-check. We must ask
+ * SEQR at once: unasked within 20 s, SEQR reverses the payment.
  */
-import { HttpError } from '../../adapters/http/http.js';
 import type { Logger } from '../../log.js';
-import { sleep } from '../retry.js';
-import { findInvoiceByNotificationTokenHash, type StoredInvoice } from '../../adapters/dynamodb/invoices.js';
-import { StatusNotStoredError, confirmPayment } from './payment-status.js';
+import { InvoiceNotFoundError, PaymentNotConfirmedError, StoreUnavailableError } from '../errors.js';
+import type { StoredInvoice } from '../invoices/invoice.js';
 import { hashToken } from '../invoices/tokens.js';
+import type { PaymentDeps } from '../ports.js';
+import { pushToSubscribers } from '../subscriptions/push.js';
+import { statusMessage } from '../../contract/index.js';
+import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-async function invoiceForToken(token: string): Promise<StoredInvoice | undefined> {
-  const hash = hashToken(token);
-  const found = await findInvoiceByNotificationTokenHash(hash);
-  if (found) return found;
-  // The token index is eventually consistent: one short second look before calling it unknown.
-  await sleep(150);
-  return findInvoiceByNotificationTokenHash(hash);
+/** How long the notification path may keep asking SEQR: well inside its 20 s window. */
+export const DEFAULT_CONFIRMATION_BUDGET_MS = 12_000;
+
+export interface NotificationOptions {
+  /** When the notification arrived (epoch ms): the budget runs from then. */
+  receivedAt?: number;
+  confirmationBudgetMs?: number;
 }
 
-export async function handleNotification(token: string | undefined, body: string, log: Logger): Promise<StoredInvoice> {
-  const receivedAt = Date.now();
-  if (!token || !TOKEN_SHAPE.test(token)) throw new HttpError(404, 'not_found', 'Unknown notification.');
-  const invoice = await invoiceForToken(token);
+async function invoiceForToken(deps: PaymentDeps, token: string): Promise<StoredInvoice | undefined> {
+  const hash = hashToken(token);
+  const found = await deps.invoices.findByNotificationTokenHash(hash);
+  if (found) return found;
+  // The token index is eventually consistent: one short second look before calling it unknown.
+  await deps.clock.sleep(150);
+  return deps.invoices.findByNotificationTokenHash(hash);
+}
+
+/**
+ * The notification path: confirm with SEQR now. An invoice already stored as
+ * PAID was confirmed by whoever stored it; it is only pushed again (pushes are
+ * once per connection, so this sends nothing twice). Any other stored status,
+ * final or not, is asked about: SEQR notifies only payments.
+ */
+export async function confirmPayment(deps: PaymentDeps, invoice: StoredInvoice, log: Logger, deadline: number): Promise<StoredInvoice> {
+  if (invoice.status === 'PAID') {
+    await pushToSubscribers(deps, statusMessage(invoice));
+    return invoice;
+  }
+  return refreshFromSeqr(deps, invoice, log, { deadline });
+}
+
+export async function handleNotification(deps: PaymentDeps, token: string | undefined, body: string, log: Logger, options: NotificationOptions = {}): Promise<StoredInvoice> {
+  const receivedAt = options.receivedAt ?? deps.clock.now();
+  if (!token || !TOKEN_SHAPE.test(token)) throw new InvoiceNotFoundError('Unknown notification.');
+  const invoice = await invoiceForToken(deps, token);
   if (!invoice) {
     log.warn('notification for an unknown token');
-    throw new HttpError(404, 'not_found', 'Unknown notification.');
+    throw new InvoiceNotFoundError('Unknown notification.');
   }
   const logger = log.with({ invoiceReference: invoice.invoiceReference });
   const named = new URLSearchParams(body).get('invoiceReference');
@@ -35,13 +61,13 @@ export async function handleNotification(token: string | undefined, body: string
   }
   logger.info('notification received', { storedStatus: invoice.status });
   try {
-    return await confirmPayment(invoice, logger, receivedAt);
+    return await confirmPayment(deps, invoice, logger, receivedAt + (options.confirmationBudgetMs ?? DEFAULT_CONFIRMATION_BUDGET_MS));
   } catch (error) {
     // The alarm on this line tells the shop a payment needs a look: SEQR may reverse it
     // (failedAt: seqr), or SEQR has it but our store does not yet (failedAt: store).
     const failedAt = error instanceof StatusNotStoredError ? 'store' : 'seqr';
-    logger.error('notification not confirmed', { failedAt, error, ms: Date.now() - receivedAt });
-    if (failedAt === 'store') throw new HttpError(503, 'not_stored', 'The payment was confirmed with SEQR but could not be stored yet.');
-    throw new HttpError(502, 'not_confirmed', 'The payment status could not be confirmed with SEQR.');
+    logger.error('notification not confirmed', { failedAt, error, ms: deps.clock.now() - receivedAt });
+    if (failedAt === 'store') throw new StoreUnavailableError('The payment was confirmed with SEQR but could not be stored yet.', 'not_stored');
+    throw new PaymentNotConfirmedError();
   }
 }

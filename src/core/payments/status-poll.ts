@@ -3,25 +3,35 @@
  * once a second per invoice however many browsers ask.
  */
 import type { Logger } from '../../log.js';
-import { claimStatusCheck, isFinal, type StoredInvoice } from '../../adapters/dynamodb/invoices.js';
-import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
+import type { StoredInvoice } from '../invoices/invoice.js';
+import { STATUS_CHECK_INTERVAL_MS, isFinal } from '../invoices/status-rules.js';
+import type { PaymentDeps } from '../ports.js';
 import { invoiceForSubscriber } from '../subscriptions/subscriber.js';
+import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
 
 const POLL_SEQR_BUDGET_MS = 5_000;
 
-export async function pollStatus(invoiceReference: string, token: string | undefined, log: Logger): Promise<StoredInvoice> {
-  const invoice = await invoiceForSubscriber(invoiceReference, token);
-  if (isFinal(invoice) || !(await claimStatusCheck(invoiceReference))) return invoice;
+/**
+ * Refreshes an open invoice from SEQR if its once-a-second slot is free; the
+ * stored invoice otherwise, or when SEQR cannot be asked (the next poll asks again).
+ */
+export async function refreshIfDue(deps: PaymentDeps, invoice: StoredInvoice, log: Logger, path: string): Promise<StoredInvoice> {
+  const now = deps.clock.now();
+  if (isFinal(invoice) || !(await deps.invoices.claimStatusCheck(invoice.invoiceReference, STATUS_CHECK_INTERVAL_MS, now))) return invoice;
   try {
-    return await refreshFromSeqr(invoice, log, { deadline: Date.now() + POLL_SEQR_BUDGET_MS });
+    return await refreshFromSeqr(deps, invoice, log, { deadline: now + POLL_SEQR_BUDGET_MS });
   } catch (error) {
     if (error instanceof StatusNotStoredError) {
       // SEQR has committed what it said; our store lags. Alarmed like a notification that failed.
-      log.error('notification not confirmed', { failedAt: 'store', path: 'status poll', error });
+      log.error('notification not confirmed', { failedAt: 'store', path, error });
     } else {
-      // The stored status is still the truth we have; the next poll asks again.
-      log.warn('status poll could not reach SEQR', { error });
+      log.warn('status check could not reach SEQR', { path, error });
     }
     return invoice;
   }
+}
+
+export async function pollStatus(deps: PaymentDeps, invoiceReference: string, token: string | undefined, log: Logger): Promise<StoredInvoice> {
+  const invoice = await invoiceForSubscriber(deps, invoiceReference, token);
+  return refreshIfDue(deps, invoice, log, 'status poll');
 }

@@ -1,4 +1,4 @@
-import { resultCodeName } from '../../contract/result-codes.js';
+import { resultCodeName } from '../../contract/index.js';
 
 /** SEQR answered with a non-zero resultCode. */
 export class SeqrError extends Error {

@@ -3,7 +3,7 @@
  * (ERSWSExternalClientService, namespace http://external.interfaces.ers.seamless.com/).
  * Decimals stay strings (`"50.00"`), longs stay strings, dates keep their offsets.
  */
-import type { InvoiceStatus } from '../../contract/result-codes.js';
+import type { InvoiceStatus } from '../../contract/index.js';
 
 export interface SeqrAmount {
   currency: string;
@@ -98,7 +98,8 @@ export interface SeqrReport {
 /** The webshop operations of SEQR's merchant API. */
 export interface SeqrMerchantApi {
   sendInvoice(invoice: SeqrInvoice): Promise<SendInvoiceResult>;
-  getPaymentStatus(invoiceReference: string, invoiceVersion?: number): Promise<PaymentStatusResult>;
+  /** `deadline` (epoch ms): give up, and stop retrying, then. */
+  getPaymentStatus(invoiceReference: string, invoiceVersion?: number, options?: { deadline?: number }): Promise<PaymentStatusResult>;
   updateInvoice(invoiceReference: string, invoice: SeqrInvoice): Promise<void>;
   cancelInvoice(invoiceReference: string): Promise<void>;
   commitReservation(invoiceReference: string): Promise<void>;

@@ -3,17 +3,18 @@
  * token, says `{"action":"subscribe"}`, and is sent the current status at once,
  * so a payment finished before the socket opened is never missed.
  */
+import { statusMessage } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
-import { sleep } from '../retry.js';
-import { pushToConnection, statusMessage } from '../../adapters/apigateway/push.js';
-import { addConnection, findConnection, removeConnection } from '../../adapters/dynamodb/connections.js';
-import { getInvoice } from '../../adapters/dynamodb/invoices.js';
+import type { PaymentDeps } from '../ports.js';
+import { pushToConnection, type PushDeps } from './push.js';
 import { invoiceForSubscriber } from './subscriber.js';
 
-/** $connect: refuse (throws HttpError 404) unless the token is the invoice's subscribe token. */
-export async function connect(invoiceReference: string | undefined, token: string | undefined, connectionId: string, log: Logger): Promise<void> {
-  const invoice = await invoiceForSubscriber(invoiceReference, token);
-  await addConnection(invoice.invoiceReference, connectionId);
+export type SubscriptionDeps = Pick<PaymentDeps, 'invoices' | 'connections' | 'poster' | 'clock' | 'log'>;
+
+/** $connect: refuse (throws InvoiceNotFoundError) unless the token is the invoice's subscribe token. */
+export async function connect(deps: SubscriptionDeps, invoiceReference: string | undefined, token: string | undefined, connectionId: string, log: Logger): Promise<void> {
+  const invoice = await invoiceForSubscriber(deps, invoiceReference, token);
+  await deps.connections.add(invoice.invoiceReference, connectionId, deps.clock.now());
   log.info('socket connected', { connectionId });
 }
 
@@ -22,29 +23,30 @@ export async function connect(invoiceReference: string | undefined, token: strin
  * consistent, and a browser subscribes the moment its socket opens: a few short
  * second looks before calling the connection unknown.
  */
-async function findNewConnection(connectionId: string) {
+async function findNewConnection(deps: SubscriptionDeps, connectionId: string) {
   for (let attempt = 0; ; attempt++) {
-    const connection = await findConnection(connectionId);
+    const connection = await deps.connections.find(connectionId);
     if (connection || attempt >= 4) return connection;
-    await sleep(100);
+    await deps.clock.sleep(100);
   }
 }
 
 /** subscribe: send the current status to this connection. */
-export async function subscribe(connectionId: string, log: Logger): Promise<boolean> {
-  const connection = await findNewConnection(connectionId);
+export async function subscribe(deps: SubscriptionDeps, connectionId: string, log: Logger): Promise<boolean> {
+  const connection = await findNewConnection(deps, connectionId);
   if (!connection) {
     log.warn('subscribe from an unknown connection', { connectionId });
     return false;
   }
-  const invoice = await getInvoice(connection.invoiceReference);
+  const invoice = await deps.invoices.get(connection.invoiceReference);
   if (!invoice) return false;
-  const outcome = await pushToConnection(connection, statusMessage(invoice), log.with({ invoiceReference: invoice.invoiceReference }));
+  const pushDeps: PushDeps = { ...deps, log: log.with({ invoiceReference: invoice.invoiceReference }) };
+  const outcome = await pushToConnection(pushDeps, connection, statusMessage(invoice));
   return outcome === 'sent' || outcome === 'skipped';
 }
 
-export async function disconnect(connectionId: string, log: Logger): Promise<void> {
-  const connection = await findConnection(connectionId);
-  if (connection) await removeConnection(connection.invoiceReference, connection.connectionId);
+export async function disconnect(deps: Pick<PaymentDeps, 'connections'>, connectionId: string, log: Logger): Promise<void> {
+  const connection = await deps.connections.find(connectionId);
+  if (connection) await deps.connections.remove(connection.invoiceReference, connection.connectionId);
   log.info('socket disconnected', { connectionId, invoiceReference: connection?.invoiceReference });
 }

@@ -5,16 +5,20 @@
  * CORS for the shop's origins only.
  */
 import { answer, corsHeaders, json, requestLogger, type HttpEvent, type HttpResult } from '../../adapters/http/http.js';
+import { seqrFromConfig } from '../../adapters/seqr/client.js';
+import { storeDeps } from '../../adapters/wiring.js';
 import { statusView } from '../../core/invoices/invoice-views.js';
 import { pollStatus } from '../../core/payments/status-poll.js';
 import { log } from '../../log.js';
+
+const deps = { ...storeDeps(log), seqr: seqrFromConfig };
 
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   const invoiceReference = event.pathParameters?.invoiceReference ?? '';
   const logger = requestLogger(event, log).with({ invoiceReference });
   return answer(
     logger,
-    async () => json(200, statusView(await pollStatus(invoiceReference, event.queryStringParameters?.token, logger))),
+    async () => json(200, statusView(await pollStatus({ ...deps, log: logger }, invoiceReference, event.queryStringParameters?.token, logger))),
     corsHeaders(event),
   );
 };

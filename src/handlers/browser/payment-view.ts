@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { config } from '../../config.js';
 import { log } from '../../log.js';
 
 /** Must match `DEFAULT_WEBSOCKET_URL` in web/payment-view/main.ts (quotes included). */
@@ -22,9 +23,9 @@ interface Asset {
 let asset: Promise<Asset> | undefined;
 
 async function loadAsset(): Promise<Asset> {
-  const path = process.env.PAYMENT_VIEW_ASSET || new URL('./payment-view.js', import.meta.url);
+  const path = config.paymentViewAsset ?? new URL('./payment-view.js', import.meta.url);
   const source = await readFile(path, 'utf8');
-  const websocketUrl = (process.env.WEBSOCKET_URL ?? '').trim().replace(/\/+$/, '');
+  const websocketUrl = config.paymentViewWebsocketUrl;
   const body = source.replaceAll(WEBSOCKET_URL_PLACEHOLDER, JSON.stringify(websocketUrl));
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   return { body, etag };

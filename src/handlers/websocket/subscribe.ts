@@ -1,13 +1,15 @@
 /**
  * WebSocket `subscribe` and `$default` routes: on {"action":"subscribe"} send the
- * invoice's current status to this connection at once.
+ * invoice's current status to this connection at once; anything else gets an error frame.
  */
-import { log } from '../../log.js';
-import { replyToConnection } from '../../adapters/apigateway/push.js';
+import { storeDeps } from '../../adapters/wiring.js';
+import { SUBSCRIBE_ACTION } from '../../contract/index.js';
 import { subscribe } from '../../core/subscriptions/subscriptions.js';
+import { log } from '../../log.js';
+import { errorFrame, errorFrameOf } from './errors.js';
 import type { WebSocketEvent, WebSocketResult } from './event.js';
 
-const UNKNOWN_MESSAGE = { type: 'error', error: { code: 'unknown_action', message: 'The only message is {"action":"subscribe"}.', field: 'action' } };
+const deps = storeDeps(log);
 
 function actionOf(body: string | null | undefined): string | undefined {
   try {
@@ -19,16 +21,18 @@ function actionOf(body: string | null | undefined): string | undefined {
 }
 
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
-  const logger = log.with({ connectionId: event.requestContext.connectionId });
-  if (actionOf(event.body) !== 'subscribe') {
+  const connectionId = event.requestContext.connectionId;
+  const logger = log.with({ connectionId });
+  if (actionOf(event.body) !== SUBSCRIBE_ACTION) {
     logger.info('refused a message that is not a subscribe');
-    await replyToConnection(event.requestContext.connectionId, UNKNOWN_MESSAGE, logger);
+    await deps.poster.post(connectionId, errorFrame('unknown_action', 'The only message is {"action":"subscribe"}.', 'action'));
     return { statusCode: 400 };
   }
   try {
-    return { statusCode: (await subscribe(event.requestContext.connectionId, logger)) ? 200 : 404 };
+    return { statusCode: (await subscribe({ ...deps, log: logger }, connectionId, logger)) ? 200 : 404 };
   } catch (error) {
     logger.error('subscribe failed', { error });
+    await deps.poster.post(connectionId, errorFrameOf(error));
     return { statusCode: 500 };
   }
 };

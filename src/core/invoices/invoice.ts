@@ -1,0 +1,67 @@
+/** The invoice as the core holds it, and the connections subscribed to it. */
+import type { InvoiceStatus } from '../../contract/index.js';
+import type { InvoiceRow } from './invoice-request.js';
+
+export interface StoredReceipt {
+  paymentReference?: string;
+  paymentDate?: string;
+  payerTerminalId?: string;
+  receiverName?: string;
+  terminalId?: string;
+}
+
+export interface StoredInvoice {
+  invoiceReference: string;
+  status: InvoiceStatus;
+  /** Ours: bumped on every status change; browsers order pushes by it. */
+  version: number;
+  /** SEQR's status version, echoed back as invoiceVersion. */
+  seqrVersion: number;
+  title: string;
+  currency: string;
+  total: string;
+  rows: InvoiceRow[];
+  qrCode: string;
+  clientInvoiceId?: string;
+  backUrl?: string;
+  sessionId?: string;
+  ersReference?: string;
+  receipt?: StoredReceipt;
+  notificationTokenHash: string;
+  subscribeTokenHash: string;
+  createdAt: string;
+  updatedAt: string;
+  paidAt?: string;
+  /** Epoch ms of the last getPaymentStatus asked for (one a second at most). */
+  lastCheckedAt?: number;
+  /** Epoch seconds after which the item counts as gone (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/** A new status from SEQR, to be stored if the rules allow it. */
+export interface StatusUpdate {
+  status: InvoiceStatus;
+  seqrVersion: number;
+  ersReference?: string;
+  receipt?: StoredReceipt;
+}
+
+export interface Connection {
+  invoiceReference: string;
+  connectionId: string;
+  connectedAt: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+  /** How far the pushes to this connection have gone: 0 open, 1 final. */
+  pushedRank?: number;
+}
+
+/** Epoch seconds, the unit DynamoDB's TTL reads in `expiresAt`. */
+export function epochSeconds(at: number): number {
+  return Math.floor(at / 1000);
+}
+
+/** An item past its `expiresAt` counts as gone: TTL deletes lazily. */
+export function isExpired(item: { expiresAt?: number } | undefined, now: number): boolean {
+  return item?.expiresAt !== undefined && item.expiresAt <= epochSeconds(now);
+}
