@@ -3,6 +3,8 @@
  * the only caller that retries (getPaymentStatus) must stay far inside SEQR's
  * 20 s confirmation window, so a retry never starts when the deadline cannot be met.
  */
+import type { Clock } from './ports.js';
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
@@ -24,15 +26,16 @@ export async function withRetries<T>(
   attempt: (remainingMs: number) => Promise<T>,
   isRetryable: (error: unknown) => boolean,
   onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void,
+  clock: Pick<Clock, 'now' | 'sleep'> = { now: Date.now, sleep },
 ): Promise<T> {
   for (let n = 1; ; n++) {
     try {
-      return await attempt(deadline - Date.now());
+      return await attempt(deadline - clock.now());
     } catch (error) {
       const delay = backoffDelay(policy, n - 1);
-      if (n >= policy.attempts || !isRetryable(error) || Date.now() + delay >= deadline) throw error;
+      if (n >= policy.attempts || !isRetryable(error) || clock.now() + delay >= deadline) throw error;
       onRetry?.(error, n, delay);
-      await sleep(delay);
+      await clock.sleep(delay);
     }
   }
 }

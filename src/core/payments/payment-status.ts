@@ -66,6 +66,7 @@ export async function recordStatus(
       () => deps.invoices.advanceStatus(invoice.invoiceReference, update, deps.clock.now()),
       () => true,
       (error, attempt, delayMs) => log.warn('retrying the status update', { attempt, delayMs, error }),
+      deps.clock,
     );
   } catch (error) {
     throw new StatusNotStoredError(update.status, error);

@@ -1,0 +1,227 @@
+/**
+ * In-memory adapters for the core's ports (src/core/ports.ts): the unit tests'
+ * stand-ins for DynamoDB, API Gateway and SEQR. They apply the very rules the
+ * DynamoDB adapter writes as condition expressions (src/core/invoices/status-rules.ts),
+ * so a broken rule fails a unit test without any server.
+ */
+import type { InvoiceStatus, StatusMessage } from '../../src/contract/index.js';
+import type { Connection, StatusUpdate, StoredInvoice } from '../../src/core/invoices/invoice.js';
+import { isExpired } from '../../src/core/invoices/invoice.js';
+import { canAdvance, pushAllowed, pushRank, statusCheckDue } from '../../src/core/invoices/status-rules.js';
+import type { Clock, ConnectionKey, ConnectionPoster, ConnectionStore, InvoiceStore, PaymentDeps, PostOutcome } from '../../src/core/ports.js';
+import type { PaymentStatusResult, SeqrInvoice, SeqrMerchantApi } from '../../src/core/seqr/merchant-api.js';
+import type { Logger } from '../../src/log.js';
+
+/** A clock that moves only when told to, or when the code under test sleeps. */
+export class ManualClock implements Clock {
+  constructor(public time = Date.parse('2026-12-03T10:00:00Z')) {}
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.time += ms;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Fails the next `n` calls of a store method, as a DynamoDB outage would. */
+export class Faults {
+  private readonly remaining = new Map<string, number>();
+  fail(method: string, times: number): void {
+    this.remaining.set(method, times);
+  }
+  check(method: string): void {
+    const left = this.remaining.get(method) ?? 0;
+    if (left > 0) {
+      this.remaining.set(method, left - 1);
+      throw new Error(`injected ${method} failure`);
+    }
+  }
+}
+
+export class MemoryInvoiceStore implements InvoiceStore {
+  readonly items = new Map<string, StoredInvoice>();
+  readonly faults = new Faults();
+  constructor(private readonly clock: Clock) {}
+
+  async create(invoice: StoredInvoice): Promise<void> {
+    this.faults.check('create');
+    if (this.items.has(invoice.invoiceReference)) throw new Error('invoice reference taken');
+    this.items.set(invoice.invoiceReference, structuredClone(invoice));
+  }
+  async get(invoiceReference: string): Promise<StoredInvoice | undefined> {
+    this.faults.check('get');
+    const item = this.items.get(invoiceReference);
+    return item && !isExpired(item, this.clock.now()) ? structuredClone(item) : undefined;
+  }
+  async findByNotificationTokenHash(hash: string): Promise<StoredInvoice | undefined> {
+    this.faults.check('findByNotificationTokenHash');
+    for (const item of this.items.values()) if (item.notificationTokenHash === hash) return this.get(item.invoiceReference);
+    return undefined;
+  }
+  async advanceStatus(invoiceReference: string, update: StatusUpdate, now: number): Promise<StoredInvoice | undefined> {
+    this.faults.check('advanceStatus');
+    const item = this.items.get(invoiceReference);
+    if (!item || !canAdvance(item, update)) return undefined;
+    const at = new Date(now).toISOString();
+    Object.assign(item, {
+      status: update.status,
+      seqrVersion: update.seqrVersion,
+      version: item.version + 1,
+      updatedAt: at,
+      ...(update.ersReference ? { ersReference: update.ersReference } : {}),
+      ...(update.receipt ? { receipt: update.receipt } : {}),
+      ...(update.status === 'PAID' ? { paidAt: at } : {}),
+    });
+    return structuredClone(item);
+  }
+  async claimStatusCheck(invoiceReference: string, intervalMs: number, now: number): Promise<boolean> {
+    this.faults.check('claimStatusCheck');
+    const item = this.items.get(invoiceReference);
+    if (!item || !statusCheckDue(item.lastCheckedAt, now, intervalMs)) return false;
+    item.lastCheckedAt = now;
+    return true;
+  }
+}
+
+export class MemoryConnectionStore implements ConnectionStore {
+  readonly rows = new Map<string, Connection>();
+  constructor(private readonly clock: Clock) {}
+  private key(c: ConnectionKey): string {
+    return `${c.invoiceReference}/${c.connectionId}`;
+  }
+  async add(invoiceReference: string, connectionId: string, now: number): Promise<void> {
+    this.rows.set(this.key({ invoiceReference, connectionId }), {
+      invoiceReference,
+      connectionId,
+      connectedAt: new Date(now).toISOString(),
+      expiresAt: Math.floor(now / 1000) + 7200,
+    });
+  }
+  async listFor(invoiceReference: string): Promise<Connection[]> {
+    return [...this.rows.values()].filter((c) => c.invoiceReference === invoiceReference && !isExpired(c, this.clock.now())).map((c) => ({ ...c }));
+  }
+  async find(connectionId: string) {
+    const row = [...this.rows.values()].find((c) => c.connectionId === connectionId);
+    return row ? { invoiceReference: row.invoiceReference, connectionId: row.connectionId } : undefined;
+  }
+  async remove(invoiceReference: string, connectionId: string): Promise<void> {
+    this.rows.delete(this.key({ invoiceReference, connectionId }));
+  }
+  async claimPush(connection: ConnectionKey, status: InvoiceStatus): Promise<boolean> {
+    const row = this.rows.get(this.key(connection));
+    if (!row || !pushAllowed(row.pushedRank, status)) return false;
+    row.pushedRank = pushRank(status);
+    return true;
+  }
+  async releasePush(connection: ConnectionKey, status: InvoiceStatus): Promise<void> {
+    const row = this.rows.get(this.key(connection));
+    if (row && row.pushedRank === pushRank(status)) delete row.pushedRank;
+  }
+}
+
+/** Records every post; answers `sent` unless told otherwise per connection. */
+export class RecordingPoster implements ConnectionPoster {
+  readonly posts: { connectionId: string; payload: StatusMessage | object }[] = [];
+  readonly outcomes = new Map<string, PostOutcome[]>();
+  async post(connectionId: string, payload: StatusMessage | object): Promise<PostOutcome> {
+    const outcome = this.outcomes.get(connectionId)?.shift() ?? 'sent';
+    if (outcome === 'sent' || outcome === 'unknown') this.posts.push({ connectionId, payload });
+    return outcome;
+  }
+  to(connectionId: string): (StatusMessage | object)[] {
+    return this.posts.filter((p) => p.connectionId === connectionId).map((p) => p.payload);
+  }
+}
+
+/** A SEQR that answers getPaymentStatus from a script, and logs every call. */
+export class ScriptedSeqr implements SeqrMerchantApi {
+  readonly calls: { operation: string; invoiceReference?: string }[] = [];
+  /** Per invoice: what getPaymentStatus answers (the last one repeats), or an error to throw. */
+  readonly statuses = new Map<string, (PaymentStatusResult | Error)[]>();
+  nextReference = 1_000_000_000_001n;
+  sendInvoiceError: Error | undefined;
+
+  count(operation: string): number {
+    return this.calls.filter((c) => c.operation === operation).length;
+  }
+  /** Every invoice sent, by the reference it was given (its notificationUrl carries the token). */
+  readonly sent = new Map<string, SeqrInvoice>();
+  async sendInvoice(invoice: SeqrInvoice) {
+    this.calls.push({ operation: 'sendInvoice' });
+    if (this.sendInvoiceError) throw this.sendInvoiceError;
+    const invoiceReference = String(this.nextReference++);
+    this.sent.set(invoiceReference, invoice);
+    return { invoiceReference, invoiceQRCode: `HTTP://SEQR.SE/R${invoiceReference}` };
+  }
+  async getPaymentStatus(invoiceReference: string): Promise<PaymentStatusResult> {
+    this.calls.push({ operation: 'getPaymentStatus', invoiceReference });
+    const script = this.statuses.get(invoiceReference) ?? [];
+    const answer = script.length > 1 ? script.shift()! : (script[0] ?? { status: 'ISSUED', version: 1 });
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+  async updateInvoice(invoiceReference: string) {
+    this.calls.push({ operation: 'updateInvoice', invoiceReference });
+  }
+  async cancelInvoice(invoiceReference: string) {
+    this.calls.push({ operation: 'cancelInvoice', invoiceReference });
+  }
+  async commitReservation(invoiceReference: string) {
+    this.calls.push({ operation: 'commitReservation', invoiceReference });
+  }
+  async submitPaymentReceipt() {
+    this.calls.push({ operation: 'submitPaymentReceipt' });
+  }
+  async refundPayment() {
+    this.calls.push({ operation: 'refundPayment' });
+    return { ersReference: '9'.repeat(25) };
+  }
+  async markTransactionPeriod() {
+    this.calls.push({ operation: 'markTransactionPeriod' });
+    return { transactionPeriodId: '1'.repeat(25) };
+  }
+  async executeReport() {
+    this.calls.push({ operation: 'executeReport' });
+    return {};
+  }
+}
+
+export interface MemoryDeps extends PaymentDeps {
+  clock: ManualClock;
+  invoices: MemoryInvoiceStore;
+  connections: MemoryConnectionStore;
+  poster: RecordingPoster;
+  seqr: ScriptedSeqr;
+  lines: Record<string, unknown>[];
+}
+
+/** A fresh set of in-memory ports, and the log lines written through them. */
+export function memoryDeps(): MemoryDeps {
+  const clock = new ManualClock();
+  const lines: Record<string, unknown>[] = [];
+  const log: Logger = capturingLogger(lines);
+  return {
+    clock,
+    invoices: new MemoryInvoiceStore(clock),
+    connections: new MemoryConnectionStore(clock),
+    poster: new RecordingPoster(),
+    seqr: new ScriptedSeqr(),
+    log,
+    lines,
+  };
+}
+
+function capturingLogger(lines: Record<string, unknown>[], context: Record<string, unknown> = {}): Logger {
+  const write = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...context, ...fields });
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    with: (fields) => capturingLogger(lines, { ...context, ...fields }),
+  };
+}
+
