@@ -212,7 +212,9 @@ export class SeqrWebshopPayments extends Construct {
         resource.addGlobalSecondaryIndex({
           indexName: index.name,
           partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+          ...(index.include
+            ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+            : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
         });
       }
       this.tables[table] = resource;

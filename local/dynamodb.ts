@@ -38,7 +38,7 @@ export function tableInput(name: string, table: TableName): CreateTableCommandIn
           GlobalSecondaryIndexes: schema.indexes.map((index) => ({
             IndexName: index.name,
             KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' as const }],
-            Projection: { ProjectionType: 'KEYS_ONLY' as const },
+            Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] } : { ProjectionType: 'KEYS_ONLY' as const },
           })),
         }
       : {}),

@@ -6,7 +6,7 @@
  */
 import type { InvoiceStatus, PaymentEvent, StatusMessage } from '../contract/index.js';
 import type { Logger } from '../log.js';
-import type { Connection, StatusUpdate, StoredInvoice } from './invoices/invoice.js';
+import type { Connection, InvoiceSnapshot, StatusUpdate, StoredInvoice } from './invoices/invoice.js';
 import type { SeqrMerchantApi } from './seqr/merchant-api.js';
 
 export type { SeqrMerchantApi };
@@ -29,8 +29,8 @@ export interface InvoiceStore {
   create(invoice: StoredInvoice): Promise<void>;
   /** The invoice as last written (a consistent read); expired ones are absent. */
   get(invoiceReference: string): Promise<StoredInvoice | undefined>;
-  /** The invoice whose notificationUrl carries the token with this hash. */
-  findByNotificationTokenHash(hash: string): Promise<StoredInvoice | undefined>;
+  /** The invoice whose notificationUrl carries the token with this hash: its status fields (an eventually consistent read). */
+  findByNotificationTokenHash(hash: string): Promise<InvoiceSnapshot | undefined>;
   /**
    * Applies the update when `canAdvance` (src/core/invoices/status-rules.ts)
    * allows it against the stored invoice, atomically. Returns the updated

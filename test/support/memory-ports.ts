@@ -5,7 +5,7 @@
  * so a broken rule fails a unit test without any server.
  */
 import type { InvoiceStatus, StatusMessage } from '../../src/contract/index.js';
-import type { Connection, StatusUpdate, StoredInvoice } from '../../src/core/invoices/invoice.js';
+import type { Connection, InvoiceSnapshot, StatusUpdate, StoredInvoice } from '../../src/core/invoices/invoice.js';
 import { isExpired } from '../../src/core/invoices/invoice.js';
 import { canAdvance, pushAllowed, pushRank, statusCheckDue } from '../../src/core/invoices/status-rules.js';
 import type { Clock, ConnectionKey, ConnectionPoster, ConnectionStore, InvoiceStore, PaymentDeps, PostOutcome } from '../../src/core/ports.js';
@@ -56,9 +56,13 @@ export class MemoryInvoiceStore implements InvoiceStore {
     const item = this.items.get(invoiceReference);
     return item && !isExpired(item, this.clock.now()) ? structuredClone(item) : undefined;
   }
-  async findByNotificationTokenHash(hash: string): Promise<StoredInvoice | undefined> {
+  async findByNotificationTokenHash(hash: string): Promise<InvoiceSnapshot | undefined> {
     this.faults.check('findByNotificationTokenHash');
-    for (const item of this.items.values()) if (item.notificationTokenHash === hash) return this.get(item.invoiceReference);
+    for (const item of this.items.values()) {
+      if (item.notificationTokenHash !== hash || isExpired(item, this.clock.now())) continue;
+      const { invoiceReference, status, version, seqrVersion, ersReference, expiresAt } = item;
+      return { invoiceReference, status, version, seqrVersion, expiresAt, ...(ersReference ? { ersReference } : {}) };
+    }
     return undefined;
   }
   async advanceStatus(invoiceReference: string, update: StatusUpdate, now: number): Promise<StoredInvoice | undefined> {

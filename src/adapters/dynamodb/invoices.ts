@@ -6,7 +6,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FINAL_STATUSES } from '../../contract/index.js';
-import type { StatusUpdate, StoredInvoice, StoredReceipt } from '../../core/invoices/invoice.js';
+import type { InvoiceSnapshot, StatusUpdate, StoredInvoice, StoredReceipt } from '../../core/invoices/invoice.js';
 import { isFinal } from '../../core/invoices/status-rules.js';
 import type { InvoiceStore } from '../../core/ports.js';
 import { config } from '../../config.js';
@@ -35,8 +35,8 @@ export async function getInvoice(invoiceReference: string): Promise<StoredInvoic
   return isExpired(invoice) ? undefined : invoice;
 }
 
-/** The invoice whose notificationUrl carries this token (by the token's hash). */
-export async function findInvoiceByNotificationTokenHash(notificationTokenHash: string): Promise<StoredInvoice | undefined> {
+/** The invoice whose notificationUrl carries this token (by the token's hash), as the index has it. */
+export async function findInvoiceByNotificationTokenHash(notificationTokenHash: string): Promise<InvoiceSnapshot | undefined> {
   const { Items } = await documentClient().send(
     new QueryCommand({
       TableName: tableName('invoices'),
@@ -46,8 +46,9 @@ export async function findInvoiceByNotificationTokenHash(notificationTokenHash: 
       Limit: 1,
     }),
   );
-  const reference = Items?.[0]?.invoiceReference as string | undefined;
-  return reference ? getInvoice(reference) : undefined;
+  // The index carries what the notification path needs (NOTIFICATION_INDEX_ATTRIBUTES): no second read.
+  const item = Items?.[0] as InvoiceSnapshot | undefined;
+  return item && !isExpired(item) ? item : undefined;
 }
 
 

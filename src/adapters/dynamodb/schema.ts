@@ -16,14 +16,21 @@ export const TABLE_ENV: Record<TableName, string> = {
 export interface TableSchema {
   partitionKey: string;
   sortKey?: string;
-  /** Global secondary indexes, keys only: reads go back to the table for the item. */
-  indexes: readonly { name: string; partitionKey: string }[];
+  /**
+   * Global secondary indexes: keys only, or keys and the `include`d attributes.
+   * Only writes that change a projected attribute are copied to the index.
+   */
+  indexes: readonly { name: string; partitionKey: string; include?: readonly string[] }[];
 }
+
+/** The invoice attributes the notification-token index carries (see InvoiceSnapshot). */
+export const NOTIFICATION_INDEX_ATTRIBUTES = ['status', 'version', 'seqrVersion', 'ersReference', 'expiresAt'] as const;
 
 export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
   invoices: {
     partitionKey: 'invoiceReference',
-    indexes: [{ name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash' }],
+    // What the notification path needs before it asks SEQR, so it reads the index alone (no second read).
+    indexes: [{ name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES }],
   },
   connections: {
     partitionKey: 'invoiceReference',

@@ -38,6 +38,12 @@ export interface StoredInvoice {
   expiresAt: number;
 }
 
+/**
+ * What the notification path knows of an invoice before it asks SEQR: the
+ * status-bearing fields, read from the notification-token index in one request.
+ */
+export type InvoiceSnapshot = Pick<StoredInvoice, 'invoiceReference' | 'status' | 'version' | 'seqrVersion' | 'ersReference' | 'expiresAt'>;
+
 /** A new status from SEQR, to be stored if the rules allow it. */
 export interface StatusUpdate {
   status: InvoiceStatus;

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../../log.js';
 import { InvoiceNotFoundError, PaymentNotConfirmedError, StoreUnavailableError } from '../errors.js';
-import type { StoredInvoice } from '../invoices/invoice.js';
+import type { InvoiceSnapshot } from '../invoices/invoice.js';
 import { hashToken } from '../invoices/tokens.js';
 import type { PaymentDeps } from '../ports.js';
 import { pushToSubscribers } from '../subscriptions/push.js';
@@ -23,7 +23,7 @@ export interface NotificationOptions {
   confirmationBudgetMs?: number;
 }
 
-async function invoiceForToken(deps: PaymentDeps, token: string): Promise<StoredInvoice | undefined> {
+async function invoiceForToken(deps: PaymentDeps, token: string): Promise<InvoiceSnapshot | undefined> {
   const hash = hashToken(token);
   const found = await deps.invoices.findByNotificationTokenHash(hash);
   if (found) return found;
@@ -38,7 +38,7 @@ async function invoiceForToken(deps: PaymentDeps, token: string): Promise<Stored
  * once per connection, so this sends nothing twice). Any other stored status,
  * final or not, is asked about: SEQR notifies only payments.
  */
-export async function confirmPayment(deps: PaymentDeps, invoice: StoredInvoice, log: Logger, deadline: number): Promise<StoredInvoice> {
+export async function confirmPayment(deps: PaymentDeps, invoice: InvoiceSnapshot, log: Logger, deadline: number): Promise<InvoiceSnapshot> {
   if (invoice.status === 'PAID') {
     await pushToSubscribers(deps, statusMessage(invoice));
     return invoice;
@@ -46,7 +46,7 @@ export async function confirmPayment(deps: PaymentDeps, invoice: StoredInvoice, 
   return refreshFromSeqr(deps, invoice, log, { deadline });
 }
 
-export async function handleNotification(deps: PaymentDeps, token: string | undefined, body: string, log: Logger, options: NotificationOptions = {}): Promise<StoredInvoice> {
+export async function handleNotification(deps: PaymentDeps, token: string | undefined, body: string, log: Logger, options: NotificationOptions = {}): Promise<InvoiceSnapshot> {
   const receivedAt = options.receivedAt ?? deps.clock.now();
   if (!token || !TOKEN_SHAPE.test(token)) throw new InvoiceNotFoundError('Unknown notification.');
   const invoice = await invoiceForToken(deps, token);

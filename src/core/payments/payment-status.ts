@@ -5,7 +5,7 @@
  */
 import { statusMessage } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
-import type { StatusUpdate, StoredInvoice, StoredReceipt } from '../invoices/invoice.js';
+import type { InvoiceSnapshot, StatusUpdate, StoredInvoice, StoredReceipt } from '../invoices/invoice.js';
 import type { PaymentDeps } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import type { PaymentStatusResult } from '../seqr/merchant-api.js';
@@ -51,13 +51,13 @@ export function statusUpdateOf(result: PaymentStatusResult): StatusUpdate {
  * Stores a status SEQR gave (retried: SEQR has it already) and, when this call
  * made the change, pushes it. Returns the invoice as it now stands.
  */
-export async function recordStatus(
+export async function recordStatus<T extends InvoiceSnapshot>(
   deps: PaymentDeps,
-  invoice: StoredInvoice,
+  invoice: T,
   update: StatusUpdate,
   log: Logger,
   deadline = deps.clock.now() + 10_000,
-): Promise<StoredInvoice> {
+): Promise<T | StoredInvoice> {
   let updated: StoredInvoice | undefined;
   try {
     updated = await withRetries(
@@ -84,7 +84,7 @@ export async function recordStatus(
  * getPaymentStatus, then store what changed and push it. Returns the invoice as
  * it now stands. Throws when SEQR cannot be asked (the caller decides what that means).
  */
-export async function refreshFromSeqr(deps: PaymentDeps, invoice: StoredInvoice, log: Logger, options: { deadline?: number } = {}): Promise<StoredInvoice> {
+export async function refreshFromSeqr<T extends InvoiceSnapshot>(deps: PaymentDeps, invoice: T, log: Logger, options: { deadline?: number } = {}): Promise<T | StoredInvoice> {
   const started = deps.clock.now();
   const result = await deps.seqr.getPaymentStatus(invoice.invoiceReference, invoice.seqrVersion, options);
   log.info('payment status from SEQR', { status: result.status, seqrVersion: result.version, ms: deps.clock.now() - started });

@@ -3,7 +3,7 @@
  * once a second per invoice however many browsers ask.
  */
 import type { Logger } from '../../log.js';
-import type { StoredInvoice } from '../invoices/invoice.js';
+import type { InvoiceSnapshot, StoredInvoice } from '../invoices/invoice.js';
 import { STATUS_CHECK_INTERVAL_MS, isFinal } from '../invoices/status-rules.js';
 import type { PaymentDeps } from '../ports.js';
 import { invoiceForSubscriber } from '../subscriptions/subscriber.js';
@@ -15,7 +15,7 @@ const POLL_SEQR_BUDGET_MS = 5_000;
  * Refreshes an open invoice from SEQR if its once-a-second slot is free; the
  * stored invoice otherwise, or when SEQR cannot be asked (the next poll asks again).
  */
-export async function refreshIfDue(deps: PaymentDeps, invoice: StoredInvoice, log: Logger, path: string): Promise<StoredInvoice> {
+export async function refreshIfDue<T extends InvoiceSnapshot>(deps: PaymentDeps, invoice: T, log: Logger, path: string): Promise<T | StoredInvoice> {
   const now = deps.clock.now();
   if (isFinal(invoice) || !(await deps.invoices.claimStatusCheck(invoice.invoiceReference, STATUS_CHECK_INTERVAL_MS, now))) return invoice;
   try {
