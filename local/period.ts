@@ -10,6 +10,8 @@
 import { TABLE_ENV, type TableName } from '../src/catalog.js';
 import { setLogSink } from '../src/log.js';
 import { closeTransactionPeriod } from '../src/core/periods/transaction-period.js';
+import { dynamoPeriodStore } from '../src/adapters/dynamodb/periods.js';
+import { seqrFromConfig } from '../src/adapters/seqr/client.js';
 
 /** What `npm start` sets; an environment variable already set wins. */
 const LOCAL_DEFAULTS: Record<string, string> = {
@@ -35,7 +37,7 @@ setLogSink((line) => process.stderr.write(line + '\n'));
 
 const scheduledTime = process.argv[2];
 try {
-  const result = await closeTransactionPeriod(scheduledTime ? { scheduledTime } : {});
+  const result = await closeTransactionPeriod({ periods: dynamoPeriodStore, seqr: seqrFromConfig }, scheduledTime ? { scheduledTime } : {});
   console.log(JSON.stringify(result, null, 2));
   if (result.outcome === 'in-progress') process.exitCode = 2;
 } catch (error) {

@@ -10,8 +10,8 @@ import { createTables, startDynamoDb, type RunningDynamoDb } from '../../local/d
 import { startSeqrSimulator, type RunningSimulator } from '../../local/seqr-simulator/index.js';
 import { resetConfigCache } from '../../src/config.js';
 import { setLogSink } from '../../src/log.js';
-import { resetSeqrClient } from '../../src/adapters/seqr/client.js';
-import { getPeriod, putPeriod } from '../../src/adapters/dynamodb/periods.js';
+import { resetSeqrClient, seqrFromConfig } from '../../src/adapters/seqr/client.js';
+import { dynamoPeriodStore, getPeriod, putPeriod } from '../../src/adapters/dynamodb/periods.js';
 import {
   PERIOD_CLAIM_LEASE_MS,
   TransactionPeriodInProgressError,
@@ -45,6 +45,9 @@ async function addFault(fault: Record<string, unknown>): Promise<void> {
   });
   expect(response.status).toBe(201);
 }
+
+
+const DEPS = { periods: dynamoPeriodStore, seqr: seqrFromConfig };
 
 beforeAll(async () => {
   dynamo = await startDynamoDb({ port: 0 });
@@ -162,12 +165,12 @@ describe('When SEQR refuses to mark the period', () => {
 describe('When the period is closed by hand', () => {
   it('should use the current minute as the slot', async () => {
     const now = Date.parse('2031-05-05T12:34:56.789Z');
-    const result = await closeTransactionPeriod({ now: () => now });
+    const result = await closeTransactionPeriod(DEPS, { now: () => now });
     expect(result).toMatchObject({ outcome: 'marked', slot: '2031-05-05T12:34Z' });
   });
 
   it('should log JSON lines without any password', async () => {
-    await closeTransactionPeriod({ scheduledTime: '2031-05-06T00:00:00Z' });
+    await closeTransactionPeriod(DEPS, { scheduledTime: '2031-05-06T00:00:00Z' });
     expect(logLines.length).toBeGreaterThan(0);
     for (const line of logLines) {
       expect(() => JSON.parse(line)).not.toThrow();

@@ -8,27 +8,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClaimResult, PeriodStore, StoredPeriod } from '../../core/periods/transaction-period.js';
 import { documentClient, tableName, writeIf } from './dynamo.js';
 
-export interface StoredPeriod {
-  /** The schedule slot: the scheduled time truncated to the minute, ISO 8601 UTC (`2025-01-31T23:00Z`). */
-  slot: string;
-  /** Which run holds the claim (a random id per run). */
-  claimId: string;
-  /** Epoch ms when the claim was taken; with the lease it says when a stuck claim may be taken over. */
-  claimedAt: number;
-  /** How many runs have claimed this slot (more than 1: a stuck claim was taken over). */
-  attempts: number;
-  /** SEQR's id of the closed period (25 digits), once marked. */
-  transactionPeriodId?: string;
-  /** When SEQR answered, ISO 8601. */
-  markedAt?: string;
-}
-
-export type ClaimResult =
-  | { claimed: true; period: StoredPeriod }
-  /** Someone else has the slot: marked already, or a live claim. */
-  | { claimed: false; period: StoredPeriod | undefined };
+export type { ClaimResult, StoredPeriod };
 
 /**
  * Claims the slot for this run: succeeds when the slot is new, or when it holds
@@ -87,3 +70,10 @@ export async function getPeriod(slot: string): Promise<StoredPeriod | undefined>
 export async function putPeriod(period: StoredPeriod): Promise<void> {
   await documentClient().send(new PutCommand({ TableName: tableName('periods'), Item: period }));
 }
+
+/** The period store of the core on DynamoDB. */
+export const dynamoPeriodStore: PeriodStore = {
+  claimSlot: claimPeriodSlot,
+  recordTransactionPeriod,
+  releaseSlot: releasePeriodSlot,
+};

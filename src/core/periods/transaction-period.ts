@@ -15,7 +15,41 @@ import { randomUUID } from 'node:crypto';
 import { SeqrError } from '../seqr/errors.js';
 import type { SeqrMerchantApi } from '../seqr/merchant-api.js';
 import { createLogger, type Logger } from '../../log.js';
-import { claimPeriodSlot, recordTransactionPeriod, releasePeriodSlot, type StoredPeriod } from '../../adapters/dynamodb/periods.js';
+
+export interface StoredPeriod {
+  /** The schedule slot: the scheduled time truncated to the minute, ISO 8601 UTC (`2025-01-31T23:00Z`). */
+  slot: string;
+  /** Which run holds the claim (a random id per run). */
+  claimId: string;
+  /** Epoch ms when the claim was taken; with the lease it says when a stuck claim may be taken over. */
+  claimedAt: number;
+  /** How many runs have claimed this slot (more than 1: a stuck claim was taken over). */
+  attempts: number;
+  /** SEQR's id of the closed period (25 digits), once marked. */
+  transactionPeriodId?: string;
+  /** When SEQR answered, ISO 8601. */
+  markedAt?: string;
+}
+
+export type ClaimResult =
+  | { claimed: true; period: StoredPeriod }
+  /** Someone else has the slot: marked already, or a live claim. */
+  | { claimed: false; period: StoredPeriod | undefined };
+
+/** Transaction periods, one per schedule slot; every write conditional (the port of src/adapters/dynamodb/periods.ts). */
+export interface PeriodStore {
+  /** Claims the slot: succeeds when it is new, or holds no transactionPeriodId and its claim is older than the lease. */
+  claimSlot(slot: string, claimId: string, now: number, leaseMs: number): Promise<ClaimResult>;
+  /** Stores SEQR's answer on the claim; false if this run no longer holds it. */
+  recordTransactionPeriod(slot: string, claimId: string, transactionPeriodId: string, markedAt: string): Promise<boolean>;
+  /** Gives the slot back (SEQR said no: nothing was marked). */
+  releaseSlot(slot: string, claimId: string): Promise<void>;
+}
+
+export interface PeriodDeps {
+  periods: PeriodStore;
+  seqr: SeqrMerchantApi;
+}
 
 /**
  * How long a claim without a transactionPeriodId blocks other runs. Longer
@@ -60,22 +94,11 @@ export function periodSlot(scheduledTime?: string | Date, now: number = Date.now
 export interface CloseTransactionPeriodOptions {
   /** The scheduled time (`<aws.scheduler.scheduled-time>`), or a slot; the current minute when not given. */
   scheduledTime?: string;
-  /** The SEQR client; `getSeqrClient()` when not given. */
-  seqr?: SeqrMerchantApi | (() => SeqrMerchantApi | Promise<SeqrMerchantApi>);
   /** Passed to markTransactionPeriod, e.g. `{ TERMINALID: '…' }` for per-terminal reports 006/007. */
   parameters?: Record<string, string>;
   leaseMs?: number;
   now?: () => number;
   log?: Logger;
-}
-
-async function seqrClient(seqr: CloseTransactionPeriodOptions['seqr']): Promise<SeqrMerchantApi> {
-  if (seqr === undefined) {
-    // Loaded only when SEQR is really called: a second run for a marked slot never loads soap.
-    const { getSeqrClient } = await import('../../adapters/seqr/client.js');
-    return getSeqrClient();
-  }
-  return typeof seqr === 'function' ? seqr() : seqr;
 }
 
 function markedOutcome(slot: string, period: StoredPeriod & { transactionPeriodId: string }): TransactionPeriodOutcome {
@@ -88,14 +111,14 @@ function markedOutcome(slot: string, period: StoredPeriod & { transactionPeriodI
 }
 
 /** Closes the transaction period of one schedule slot, at most once. */
-export async function closeTransactionPeriod(options: CloseTransactionPeriodOptions = {}): Promise<TransactionPeriodOutcome> {
+export async function closeTransactionPeriod(deps: PeriodDeps, options: CloseTransactionPeriodOptions = {}): Promise<TransactionPeriodOutcome> {
   const now = options.now ?? Date.now;
   const slot = periodSlot(options.scheduledTime, now());
   const leaseMs = options.leaseMs ?? PERIOD_CLAIM_LEASE_MS;
   const claimId = randomUUID();
   const log = (options.log ?? createLogger({ service: 'seqr-webshop' })).with({ slot, claimId });
 
-  const claim = await claimPeriodSlot(slot, claimId, now(), leaseMs);
+  const claim = await deps.periods.claimSlot(slot, claimId, now(), leaseMs);
   if (!claim.claimed) {
     const existing = claim.period;
     if (existing?.transactionPeriodId) {
@@ -111,12 +134,11 @@ export async function closeTransactionPeriod(options: CloseTransactionPeriodOpti
 
   let transactionPeriodId: string;
   try {
-    const seqr = await seqrClient(options.seqr);
-    ({ transactionPeriodId } = await seqr.markTransactionPeriod(options.parameters));
+    ({ transactionPeriodId } = await deps.seqr.markTransactionPeriod(options.parameters));
   } catch (error) {
     if (error instanceof SeqrError) {
       // SEQR answered no: nothing was marked, so the slot is free for the retry at once.
-      await releasePeriodSlot(slot, claimId).catch((releaseError: unknown) =>
+      await deps.periods.releaseSlot(slot, claimId).catch((releaseError: unknown) =>
         log.warn('could not release the transaction period claim', { error: releaseError }),
       );
     }
@@ -127,7 +149,7 @@ export async function closeTransactionPeriod(options: CloseTransactionPeriodOpti
   if (!transactionPeriodId) throw new Error('markTransactionPeriod answered without a transactionPeriodId');
 
   const markedAt = new Date(now()).toISOString();
-  const recorded = await recordTransactionPeriod(slot, claimId, transactionPeriodId, markedAt);
+  const recorded = await deps.periods.recordTransactionPeriod(slot, claimId, transactionPeriodId, markedAt);
   if (!recorded) {
     // Only after a run outlived its lease: SEQR has two periods for this slot; say which.
     log.error('transaction period marked but the claim was lost', { transactionPeriodId });

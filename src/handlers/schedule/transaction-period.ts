@@ -7,6 +7,8 @@
  * Result: the outcome as JSON. A live claim by another run fails the invocation,
  * so Lambda's asynchronous retry comes back after it (failures end in the DLQ).
  */
+import { dynamoPeriodStore } from '../../adapters/dynamodb/periods.js';
+import { seqrFromConfig } from '../../adapters/seqr/client.js';
 import { log } from '../../log.js';
 import { TransactionPeriodInProgressError, closeTransactionPeriod, type TransactionPeriodOutcome } from '../../core/periods/transaction-period.js';
 
@@ -20,10 +22,12 @@ function parameters(value: unknown): Record<string, string> | undefined {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
 }
 
+const deps = { periods: dynamoPeriodStore, seqr: seqrFromConfig };
+
 export const handler = async (event: TransactionPeriodEvent | null | undefined): Promise<TransactionPeriodOutcome> => {
   const scheduledTime = typeof event?.scheduledTime === 'string' ? event.scheduledTime : undefined;
   const extra = parameters(event?.parameters);
-  const result = await closeTransactionPeriod({
+  const result = await closeTransactionPeriod(deps, {
     ...(scheduledTime ? { scheduledTime } : {}),
     ...(extra ? { parameters: extra } : {}),
     log: log.with({ function: 'transactionPeriod' }),
