@@ -4,6 +4,7 @@
  * payment. Each POST uses its own connection (no keep-alive agent) so that a
  * test's receiving server can close at once.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { preciseNow } from './call-log.js';
@@ -19,7 +20,10 @@ export interface NotifierOptions {
 export class Notifier {
   private readonly stopping = new AbortController();
 
-  constructor(private readonly options: NotifierOptions) {}
+  constructor(private readonly options: NotifierOptions) {
+    // Every POST in flight listens for the stop: hundreds at once are normal (npm run bench pays 500 together).
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Sends `copies` POSTs at once (duplicates race, as redelivered webhooks do). */
   async notify(invoice: InvoiceRecord, copies: number): Promise<void> {
