@@ -31,12 +31,19 @@ export const ORDER = {
 /** Bytes of structured log lines the handlers wrote, all and per invocation (CloudWatch Logs ingests them). */
 export const logBytes = { total: 0, byInvocation: new WeakMap<Invocation, number>() };
 
+/** The handlers' warnings and errors (the last 5,000), to explain a lost payment. */
+export const warnings: string[] = [];
+
 export async function startBenchStack(): Promise<LocalStack> {
   setLogSink((line) => {
     const bytes = Buffer.byteLength(line) + 1;
     logBytes.total += bytes;
     const invocation = currentInvocation();
     if (invocation) logBytes.byInvocation.set(invocation, (logBytes.byInvocation.get(invocation) ?? 0) + bytes);
+    if (line.startsWith('{"level":"warn"') || line.startsWith('{"level":"error"')) {
+      warnings.push(line);
+      if (warnings.length > 5_000) warnings.splice(0, warnings.length - 5_000);
+    }
   });
   // SEQR's own rule: a payment not asked about within 20 s is reversed.
   return startLocalStack({ httpPort: 0, websocketPort: 0, simulatorPort: 0, dynamoDbPort: 0, simulator: { log: () => undefined, confirmationWindowMs: 20_000 } });

@@ -28,17 +28,20 @@ export interface FunctionFigure {
 export interface FunctionDetails extends FunctionFigure {
   /** Spawn-to-exit of the bundle's process, median, ms (before subtracting the empty process). */
   processMs: number;
+  /** CPU time of the bundle's process above the empty one's (medians), ms: a check on the wall clock on a busy machine. */
+  cpuMs: number;
   samples: number[];
   /** The @aws-sdk/* packages the bundle imports from the runtime. */
   sdkPackages: string[];
   /** Importing only those packages, above the empty process, ms. */
   sdkImportMs: number;
   memoryMiB: number;
-  experiments?: { withoutSourceMapsMs: number; sdkBundledMs: number; sdkBundledBytes: number };
+  experiments?: { withoutSourceMapsMs: number; sdkBundledMs: number; sdkBundledWithoutSourceMapsMs: number; sdkBundledBytes: number };
 }
 
 export interface FunctionsReport {
   emptyProcessMs: number;
+  emptyProcessCpuMs: number;
   /** A bundle holding only the `soap` package (same options), above the empty process, ms. */
   soapAloneMs: number;
   soapAloneBytes: number;
@@ -51,21 +54,23 @@ export function configuredMemoryMiB(name: FunctionName): number {
   return spec.memoryMiB ?? (spec.seqr ? 512 : 256);
 }
 
-function spawnToExit(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    execFile(process.execPath, args, { env, timeout: 30_000 }, (error, _stdout, stderr) => {
-      const ms = performance.now() - started;
-      if (error) reject(new Error(`${args.join(' ').slice(0, 200)}: ${error.message} ${stderr.slice(0, 500)}`));
-      else resolve(ms);
-    });
-  });
+/** The child reports the CPU time it used (all threads), read at exit: less swayed by other load than the wall clock. */
+const CPU_REPORT = "process.on('exit', () => { const u = process.resourceUsage(); process.stdout.write(String((u.userCPUTime + u.systemCPUTime) / 1000)); });";
+
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-async function timed(runs: number, script: string, env: NodeJS.ProcessEnv): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await spawnToExit(['--input-type=module', '-e', script], env));
-  return samples;
+function spawnToExit(script: string, env: NodeJS.ProcessEnv): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile(process.execPath, ['--input-type=module', '-e', `${CPU_REPORT} ${script}`], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+      const wall = performance.now() - started;
+      if (error) reject(new Error(`${script.slice(0, 200)}: ${error.message} ${stderr.slice(0, 500)}`));
+      else resolve({ wall, cpu: Number(stdout) });
+    });
+  });
 }
 
 const importScript = (file: string) => `await import(${JSON.stringify(pathToFileURL(file).href)});`;
@@ -98,13 +103,30 @@ export async function measureFunctions(options: { runs: number; experiments: rea
   mkdirSync(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
   const outdir = mkdtempSync(path.join(PROJECT_ROOT, 'bench', 'results', 'functions-'));
   try {
-    // Empty processes before and after the bundles: the machine's noise shows in both.
-    const empty = await timed(options.runs, '', env);
+    // Empty processes interleaved with the bundles' (one before each), so the machine's
+    // load at the time weighs on both alike.
+    const empty: number[] = [];
+    const emptyCpu: number[] = [];
+    let lastCpu: number[] = [];
+    const pairs = async (script: string, runEnv: NodeJS.ProcessEnv = env): Promise<number[]> => {
+      const samples: number[] = [];
+      lastCpu = [];
+      for (let i = 0; i < options.runs; i++) {
+        const before = await spawnToExit('', env);
+        empty.push(before.wall);
+        emptyCpu.push(before.cpu);
+        const timing = await spawnToExit(script, runEnv);
+        samples.push(timing.wall);
+        lastCpu.push(timing.cpu);
+      }
+      return samples;
+    };
     const functions: FunctionDetails[] = [];
     const sdkImport = new Map<string, number>();
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const built = await bundle(name, path.join(outdir, name));
-      const samples = await timed(options.runs, importScript(built.file), env);
+      const samples = await pairs(importScript(built.file));
+      const cpu = lastCpu;
       const sdkPackages = externalSdkPackages(built.metafile);
       const sdkKey = sdkPackages.join(' ');
       if (!sdkImport.has(sdkKey)) {
@@ -112,7 +134,7 @@ export async function measureFunctions(options: { runs: number; experiments: rea
         // Resolved from the project, as the bundles resolve them.
         const file = path.join(outdir, `sdk-${sdkImport.size}.mjs`);
         writeFileSync(file, script);
-        sdkImport.set(sdkKey, median(await timed(options.runs, importScript(file), env)));
+        sdkImport.set(sdkKey, median(await pairs(importScript(file))));
       }
       const row: FunctionDetails = {
         name,
@@ -120,6 +142,7 @@ export async function measureFunctions(options: { runs: number; experiments: rea
         coldStartMs: 0,
         processMs: round(median(samples)),
         samples: samples.map((s) => round(s)),
+        cpuMs: median(cpu),
         sdkPackages,
         sdkImportMs: sdkImport.get(sdkKey)!,
         memoryMiB: configuredMemoryMiB(name),
@@ -127,8 +150,9 @@ export async function measureFunctions(options: { runs: number; experiments: rea
       if (options.experiments.includes(name)) {
         const bundled = await bundle(name, path.join(outdir, `${name}-sdk-bundled`), { sdkBundled: true });
         row.experiments = {
-          withoutSourceMapsMs: median(await timed(options.runs, importScript(built.file), withoutMaps)),
-          sdkBundledMs: median(await timed(options.runs, importScript(bundled.file), env)),
+          withoutSourceMapsMs: median(await pairs(importScript(built.file), withoutMaps)),
+          sdkBundledMs: median(await pairs(importScript(bundled.file))),
+          sdkBundledWithoutSourceMapsMs: median(await pairs(importScript(bundled.file), withoutMaps)),
           sdkBundledBytes: bundled.bytes,
         };
       }
@@ -140,18 +164,20 @@ export async function measureFunctions(options: { runs: number; experiments: rea
     writeFileSync(soapEntry, "import * as soap from 'soap'; globalThis.soapLoaded = typeof soap.createClientAsync;\n");
     await build({ ...esbuildOptions(FUNCTIONS.seqrNotification, soapDir), entryPoints: [soapEntry] });
     const soapFile = path.join(soapDir, BUNDLE_FILE);
-    const soapAlone = median(await timed(options.runs, importScript(soapFile), env));
-    empty.push(...(await timed(options.runs, '', env)));
+    const soapAlone = median(await pairs(importScript(soapFile)));
     const emptyProcessMs = median(empty);
+    const emptyProcessCpuMs = median(emptyCpu);
     for (const row of functions) {
       row.coldStartMs = round(row.processMs - emptyProcessMs);
+      row.cpuMs = round(row.cpuMs - emptyProcessCpuMs);
       row.sdkImportMs = round(row.sdkImportMs - emptyProcessMs);
       if (row.experiments) {
         row.experiments.withoutSourceMapsMs = round(row.experiments.withoutSourceMapsMs - emptyProcessMs);
         row.experiments.sdkBundledMs = round(row.experiments.sdkBundledMs - emptyProcessMs);
+        row.experiments.sdkBundledWithoutSourceMapsMs = round(row.experiments.sdkBundledWithoutSourceMapsMs - emptyProcessMs);
       }
     }
-    return { emptyProcessMs: round(emptyProcessMs), soapAloneMs: round(soapAlone - emptyProcessMs), soapAloneBytes: statSync(soapFile).size, functions };
+    return { emptyProcessMs: round(emptyProcessMs), emptyProcessCpuMs: round(emptyProcessCpuMs), soapAloneMs: round(soapAlone - emptyProcessMs), soapAloneBytes: statSync(soapFile).size, functions };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
  */
 import { observeInvocations, type Invocation } from '../local/handlers.js';
 import type { LocalStack } from '../local/stack.js';
-import { createInvoice, fromEpoch, mapLimit, pay, sleep, SocketPage, type CreatedInvoice } from './clients.js';
+import { createInvoice, fromEpoch, mapLimit, pay, sleep, SocketPage, warnings, type CreatedInvoice } from './clients.js';
 import { round } from './stats.js';
 
 export interface ThroughputResult {
@@ -29,6 +29,10 @@ export interface ThroughputDetails extends ThroughputResult {
   /** 5xx answers by function. */
   errorsByFunction: Record<string, number>;
   setupMs: number;
+  /** Each lost payment: what SEQR, the store and the logs say about it. */
+  lostPayments: { invoiceReference: string; seqrStatus?: string; confirmed?: boolean; storedStatus?: string; logs: string[] }[];
+  /** Handler warnings and errors by message, during the phase. */
+  warningsByMessage: Record<string, number>;
 }
 
 export async function measureThroughput(stack: LocalStack, checkouts: number, options: { deadlineMs?: number } = {}): Promise<ThroughputDetails> {
@@ -42,6 +46,7 @@ export async function measureThroughput(stack: LocalStack, checkouts: number, op
   });
   const pages: SocketPage[] = [];
   try {
+    const warningsBefore = warnings.length;
     const setupStarted = performance.now();
     // The shop's server creates invoices as its shoppers check out; a refused one is a 5xx counted above.
     const invoices = (await mapLimit(Array.from({ length: checkouts }), 16, () => createInvoice(stack).catch(() => undefined))).filter(
@@ -76,6 +81,24 @@ export async function measureThroughput(stack: LocalStack, checkouts: number, op
         .sort((a, b) => a - b)[0];
       if (sent !== undefined && confirmedAt !== undefined) maxConfirmMs = Math.max(maxConfirmMs, fromEpoch(confirmedAt) - fromEpoch(sent));
     }
+    const lostPayments: ThroughputDetails['lostPayments'] = [];
+    for (const [i, page] of pages.entries()) {
+      if (page.paidMessages().length > 0) continue;
+      const ref = invoices[i]!.invoiceReference;
+      const seqr = stack.simulator.invoice(ref);
+      const stored = await fetch(`${stack.httpUrl}/invoices/${ref}`, { headers: { authorization: `Bearer ${stack.shopApiKey}` } }).then((r) => r.json() as Promise<{ status?: string }>).catch(() => ({ status: undefined }));
+      lostPayments.push({
+        invoiceReference: ref,
+        ...(seqr ? { seqrStatus: seqr.status, confirmed: seqr.confirmed } : {}),
+        ...(stored.status ? { storedStatus: stored.status } : {}),
+        logs: warnings.slice(warningsBefore).filter((line) => line.includes(ref)).slice(0, 10),
+      });
+    }
+    const warningsByMessage: Record<string, number> = {};
+    for (const line of warnings.slice(warningsBefore)) {
+      const message = String((JSON.parse(line) as { message?: unknown }).message);
+      warningsByMessage[message] = (warningsByMessage[message] ?? 0) + 1;
+    }
     const errorsByFunction: Record<string, number> = {};
     for (const error of errors) errorsByFunction[error.fn] = (errorsByFunction[error.fn] ?? 0) + 1;
     const result: ThroughputDetails = {
@@ -90,6 +113,8 @@ export async function measureThroughput(stack: LocalStack, checkouts: number, op
       notificationFailures,
       errorsByFunction,
       setupMs: round(setupMs, 0),
+      lostPayments,
+      warningsByMessage,
     };
     return result;
   } finally {
