@@ -8,7 +8,9 @@
  *
  * To say what dominates, the same is timed for the AWS SDK packages the bundle
  * leaves external imported alone, and (for the functions named in `experiments`)
- * the bundle without source maps and with the SDK bundled in.
+ * the bundle without source maps and with the SDK bundled in. Every run spawns
+ * the empty process and each variant in turn, so load from elsewhere on a
+ * shared machine falls on all of them alike; the child's CPU time is kept too.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -103,57 +105,55 @@ export async function measureFunctions(options: { runs: number; experiments: rea
   mkdirSync(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
   const outdir = mkdtempSync(path.join(PROJECT_ROOT, 'bench', 'results', 'functions-'));
   try {
-    // Empty processes interleaved with the bundles' (one before each), so the machine's
-    // load at the time weighs on both alike.
+    // Round-robin: each run spawns an empty process and then every variant once, so
+    // a burst of load from elsewhere on the machine weighs on all of them alike.
     const empty: number[] = [];
     const emptyCpu: number[] = [];
-    let lastCpu: number[] = [];
-    const pairs = async (script: string, runEnv: NodeJS.ProcessEnv = env): Promise<number[]> => {
-      const samples: number[] = [];
-      lastCpu = [];
+    const rounds = async (variants: { script: string; env?: NodeJS.ProcessEnv }[]): Promise<Timing[][]> => {
+      const out: Timing[][] = variants.map(() => []);
       for (let i = 0; i < options.runs; i++) {
         const before = await spawnToExit('', env);
         empty.push(before.wall);
         emptyCpu.push(before.cpu);
-        const timing = await spawnToExit(script, runEnv);
-        samples.push(timing.wall);
-        lastCpu.push(timing.cpu);
+        for (const [v, variant] of variants.entries()) out[v]!.push(await spawnToExit(variant.script, variant.env ?? env));
       }
-      return samples;
+      return out;
     };
+    const wall = (timings: Timing[]) => median(timings.map((t) => t.wall));
     const functions: FunctionDetails[] = [];
-    const sdkImport = new Map<string, number>();
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const built = await bundle(name, path.join(outdir, name));
-      const samples = await pairs(importScript(built.file));
-      const cpu = lastCpu;
       const sdkPackages = externalSdkPackages(built.metafile);
-      const sdkKey = sdkPackages.join(' ');
-      if (!sdkImport.has(sdkKey)) {
-        const script = sdkPackages.map((pkg) => `await import(${JSON.stringify(pkg)});`).join(' ');
-        // Resolved from the project, as the bundles resolve them.
-        const file = path.join(outdir, `sdk-${sdkImport.size}.mjs`);
-        writeFileSync(file, script);
-        sdkImport.set(sdkKey, median(await pairs(importScript(file))));
+      // The same packages imported alone, resolved from the project as the bundle resolves them.
+      const sdkFile = path.join(outdir, `${name}-sdk-alone.mjs`);
+      writeFileSync(sdkFile, sdkPackages.map((pkg) => `await import(${JSON.stringify(pkg)});`).join(' '));
+      const variants: { script: string; env?: NodeJS.ProcessEnv }[] = [{ script: importScript(built.file) }, { script: importScript(sdkFile) }];
+      const experiment = options.experiments.includes(name) ? await bundle(name, path.join(outdir, `${name}-sdk-bundled`), { sdkBundled: true }) : undefined;
+      if (experiment) {
+        variants.push(
+          { script: importScript(built.file), env: withoutMaps },
+          { script: importScript(experiment.file) },
+          { script: importScript(experiment.file), env: withoutMaps },
+        );
       }
+      const [deployed, sdkAlone, noMaps, sdkBundled, both] = await rounds(variants);
       const row: FunctionDetails = {
         name,
         bundleBytes: built.bytes,
         coldStartMs: 0,
-        processMs: round(median(samples)),
-        samples: samples.map((s) => round(s)),
-        cpuMs: median(cpu),
+        processMs: round(wall(deployed!)),
+        samples: deployed!.map((t) => round(t.wall)),
+        cpuMs: median(deployed!.map((t) => t.cpu)),
         sdkPackages,
-        sdkImportMs: sdkImport.get(sdkKey)!,
+        sdkImportMs: wall(sdkAlone!),
         memoryMiB: configuredMemoryMiB(name),
       };
-      if (options.experiments.includes(name)) {
-        const bundled = await bundle(name, path.join(outdir, `${name}-sdk-bundled`), { sdkBundled: true });
+      if (experiment) {
         row.experiments = {
-          withoutSourceMapsMs: median(await pairs(importScript(built.file), withoutMaps)),
-          sdkBundledMs: median(await pairs(importScript(bundled.file))),
-          sdkBundledWithoutSourceMapsMs: median(await pairs(importScript(bundled.file), withoutMaps)),
-          sdkBundledBytes: bundled.bytes,
+          withoutSourceMapsMs: wall(noMaps!),
+          sdkBundledMs: wall(sdkBundled!),
+          sdkBundledWithoutSourceMapsMs: wall(both!),
+          sdkBundledBytes: experiment.bytes,
         };
       }
       functions.push(row);
@@ -164,7 +164,7 @@ export async function measureFunctions(options: { runs: number; experiments: rea
     writeFileSync(soapEntry, "import * as soap from 'soap'; globalThis.soapLoaded = typeof soap.createClientAsync;\n");
     await build({ ...esbuildOptions(FUNCTIONS.seqrNotification, soapDir), entryPoints: [soapEntry] });
     const soapFile = path.join(soapDir, BUNDLE_FILE);
-    const soapAlone = median(await pairs(importScript(soapFile)));
+    const soapAlone = wall((await rounds([{ script: importScript(soapFile) }]))[0]!);
     const emptyProcessMs = median(empty);
     const emptyProcessCpuMs = median(emptyCpu);
     for (const row of functions) {
