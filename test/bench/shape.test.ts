@@ -21,7 +21,12 @@ describe('npm run bench -- --quick', () => {
   let stdout: string;
 
   beforeAll(async () => {
-    ({ stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', dir], { cwd: ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 }));
+    try {
+      ({ stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', dir], { cwd: ROOT, timeout: 100_000, maxBuffer: 16 * 1024 * 1024 }));
+    } catch (error) {
+      const failed = error as Error & { stdout?: string; stderr?: string };
+      throw new Error(`the quick bench failed: ${failed.message}\n${failed.stderr ?? ''}\n${failed.stdout ?? ''}`.slice(0, 8_000));
+    }
     latest = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8'));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
