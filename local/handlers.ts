@@ -1,7 +1,12 @@
 /**
  * Loads the very handler modules that are deployed, by the catalog's entry paths.
  * Nothing here changes what a handler does: only where its events come from.
+ * `observeInvocations` lets a harness (npm run bench) see each invocation's
+ * duration and result, and optionally run it inside an AsyncLocalStorage
+ * context so its outgoing requests can be told apart; with no observer a
+ * handler is called directly.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTIONS, type FunctionName } from '../src/catalog.js';
@@ -9,8 +14,71 @@ import { FUNCTIONS, type FunctionName } from '../src/catalog.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyHandler = (event: any, context?: any) => Promise<any>;
 
+/** One handler invocation as an observer sees it; times are performance.now() milliseconds. */
+export interface Invocation {
+  fn: FunctionName;
+  requestId: string;
+  /** The route or WebSocket route key the event carries (`POST /invoices`, `$connect`, …). */
+  routeKey?: string;
+  startedAt: number;
+  endedAt?: number;
+  /** The result's statusCode (HTTP and WebSocket results), or 500 when the handler threw. */
+  statusCode?: number;
+}
+
+export interface InvocationObserver {
+  /** Run each invocation inside `invocationContext` (costs a little on every promise while on). */
+  context?: boolean;
+  onEnd(invocation: Invocation): void;
+}
+
 const ROOT = path.resolve(import.meta.dirname, '..');
 const loaded = new Map<FunctionName, Promise<AnyHandler>>();
+const observers = new Set<InvocationObserver>();
+let storage: AsyncLocalStorage<Invocation> | undefined;
+
+/** The invocation the current code runs for, while an observer with `context` is on. */
+export function currentInvocation(): Invocation | undefined {
+  return storage?.getStore();
+}
+
+/** Starts observing; returns the function that stops. */
+export function observeInvocations(observer: InvocationObserver): () => void {
+  observers.add(observer);
+  if (observer.context) storage ??= new AsyncLocalStorage<Invocation>();
+  return () => {
+    observers.delete(observer);
+    if (storage && ![...observers].some((o) => o.context)) {
+      storage.disable();
+      storage = undefined;
+    }
+  };
+}
+
+function observed(name: FunctionName, handler: AnyHandler): AnyHandler {
+  return async (event, context) => {
+    if (observers.size === 0) return handler(event, context);
+    const invocation: Invocation = {
+      fn: name,
+      requestId: String(context?.awsRequestId ?? ''),
+      routeKey: event?.routeKey ?? event?.requestContext?.routeKey,
+      startedAt: performance.now(),
+    };
+    const finish = (statusCode: number | undefined) => {
+      invocation.endedAt = performance.now();
+      invocation.statusCode = statusCode;
+      for (const observer of observers) observer.onEnd(invocation);
+    };
+    try {
+      const result = storage ? await storage.run(invocation, () => handler(event, context)) : await handler(event, context);
+      finish(typeof result === 'object' && result !== null && typeof result.statusCode === 'number' ? result.statusCode : 200);
+      return result;
+    } catch (error) {
+      finish(500);
+      throw error;
+    }
+  };
+}
 
 export function loadHandler(name: FunctionName): Promise<AnyHandler> {
   let handler = loaded.get(name);
@@ -18,7 +86,7 @@ export function loadHandler(name: FunctionName): Promise<AnyHandler> {
     const file = pathToFileURL(path.join(ROOT, FUNCTIONS[name].entry)).href;
     handler = import(file).then((module: { handler?: AnyHandler }) => {
       if (typeof module.handler !== 'function') throw new Error(`${FUNCTIONS[name].entry} exports no handler`);
-      return module.handler;
+      return observed(name, module.handler);
     });
     loaded.set(name, handler);
   }

@@ -9,6 +9,17 @@ export interface CallRecord {
   /** The injected fault that shaped the answer, if any. */
   fault?: string;
   at: string;
+  /**
+   * When the request reached the simulator, in epoch milliseconds with sub-millisecond
+   * precision (performance.timeOrigin + performance.now()): the request's arrival,
+   * where `at` is when the answer was decided. Timing figures (npm run bench) use it.
+   */
+  receivedAtMs?: number;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across the simulator's records. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 const LIMIT = 10_000;

@@ -4,10 +4,12 @@
  * payment. Each POST uses its own connection (no keep-alive agent) so that a
  * test's receiving server can close at once.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import { preciseNow } from './call-log.js';
 import type { Log } from './log.js';
-import type { InvoiceRecord } from './state.js';
+import type { InvoiceRecord, NotificationAttempt } from './state.js';
 
 export interface NotifierOptions {
   body: 'empty' | 'form';
@@ -18,13 +20,30 @@ export interface NotifierOptions {
 export class Notifier {
   private readonly stopping = new AbortController();
 
-  constructor(private readonly options: NotifierOptions) {}
+  constructor(private readonly options: NotifierOptions) {
+    // Every POST in flight listens for the stop: hundreds at once are normal (npm run bench pays 500 together).
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Sends `copies` POSTs at once (duplicates race, as redelivered webhooks do). */
   async notify(invoice: InvoiceRecord, copies: number): Promise<void> {
     const url = invoice.invoice.notificationUrl;
     if (!url || copies <= 0) return;
-    const results = await Promise.all(Array.from({ length: copies }, () => this.post(url, invoice.invoiceReference)));
+    const results = await Promise.all(
+      Array.from({ length: copies }, async () => {
+        const attempt: NotificationAttempt = { sentAtMs: preciseNow() };
+        invoice.notifications.push(attempt);
+        const result = await this.post(url, invoice.invoiceReference);
+        attempt.answeredAtMs = preciseNow();
+        if (result.ok) attempt.status = result.status;
+        else {
+          attempt.error = result.error;
+          const status = /^HTTP (\d+)$/.exec(result.error)?.[1];
+          if (status) attempt.status = Number(status);
+        }
+        return result;
+      }),
+    );
     for (const result of results) {
       if (result.ok) {
         invoice.notificationsSent += 1;

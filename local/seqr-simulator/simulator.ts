@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import * as soap from 'soap';
 import { gunzipBounded, MAX_REQUEST_BYTES, readBoundedBody } from './body.js';
-import { CallLog, type CallRecord } from './call-log.js';
+import { CallLog, preciseNow, type CallRecord } from './call-log.js';
 import { ConfirmationTimers } from './confirmation.js';
 import { handleControl } from './control-api.js';
 import { checkEnvelope } from './envelope.js';
@@ -89,6 +89,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
   });
 
   const faultsByRequest = new WeakMap<IncomingMessage, CallFaults>();
+  const receivedByRequest = new WeakMap<IncomingMessage, number>();
   const sockets = new Set<Socket>();
   const server = http.createServer();
   server.on('connection', (socket) => {
@@ -109,7 +110,9 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
   const soapUrl = baseUrl + SOAP_PATH;
 
   const wsdl = readFileSync(WSDL_FILE, 'utf8').replace(/(<soap:address\s+location=")[^"]*(")/, `$1${soapUrl}$2`);
-  const services = createSoapServices({ state, options, calls, log, faultsFor: (req) => (req ? faultsByRequest.get(req) : undefined) });
+  const services = createSoapServices({ state, options, calls, log, faultsFor: (req) => (req ? faultsByRequest.get(req) : undefined),
+    receivedAt: (req) => (req ? receivedByRequest.get(req) : undefined),
+  });
   const soapServer = await new Promise<soap.Server>((resolve, reject) => {
     const created: soap.Server = soap.listen(server, {
       path: SOAP_PATH,
@@ -157,10 +160,12 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
 
   async function handleSoap(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return soapListener(req, res);
+    const receivedAtMs = preciseNow();
+    receivedByRequest.set(req, receivedAtMs);
     const tooLarge = `Request body larger than ${MAX_REQUEST_BYTES} bytes`;
     const read = await readBoundedBody(req);
     if (!read.ok) {
-      calls.add({ operation: '(none)', resultCode: null, fault: 'requestTooLarge' });
+      calls.add({ operation: '(none)', resultCode: null, fault: 'requestTooLarge', receivedAtMs });
       return sendSoapFault(res, 413, 'soap:Client', tooLarge);
     }
     let body = read.body;
@@ -168,7 +173,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
       const gunzipped = gunzipBounded(body);
       if (!gunzipped.ok) {
         const large = gunzipped.reason === 'tooLarge';
-        calls.add({ operation: '(none)', resultCode: null, fault: large ? 'requestTooLarge' : 'invalidGzip' });
+        calls.add({ operation: '(none)', resultCode: null, fault: large ? 'requestTooLarge' : 'invalidGzip', receivedAtMs });
         return sendSoapFault(res, large ? 413 : 500, 'soap:Client', large ? `${tooLarge} once gunzipped` : 'Invalid gzip body');
       }
       body = gunzipped.body;
@@ -180,19 +185,19 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
     const invoiceReference = sniffElement(xml, 'invoiceReference');
     const problem = checked.problem;
     if (problem?.kind === 'invalidXml') {
-      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidXml' });
+      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidXml', receivedAtMs });
       return sendSoapFault(res, 500, 'soap:Client', 'Invalid XML');
     }
     if (problem?.kind === 'invalidEnvelope') {
-      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidEnvelope' });
+      calls.add({ operation: operation ?? '(none)', invoiceReference, resultCode: null, fault: 'invalidEnvelope', receivedAtMs });
       return sendSoapFault(res, 500, 'soap:Client', problem.message);
     }
     if (!operation || !OPERATIONS.has(operation)) {
-      calls.add({ operation: operation ?? '(none)', resultCode: null, fault: 'unknownOperation' });
+      calls.add({ operation: operation ?? '(none)', resultCode: null, fault: 'unknownOperation', receivedAtMs });
       return sendSoapFault(res, 500, 'soap:Client', operation ? `Unknown operation ${operation}` : 'No operation element in soap:Body');
     }
     if (!isWellFormed(xml)) {
-      calls.add({ operation, invoiceReference, resultCode: null, fault: 'invalidXml' });
+      calls.add({ operation, invoiceReference, resultCode: null, fault: 'invalidXml', receivedAtMs });
       return sendSoapFault(res, 500, 'soap:Client', 'Invalid XML');
     }
     const drawn = faults.forCall(operation);
@@ -200,12 +205,12 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
     if (stopping.signal.aborted) return void req.socket.destroy();
     const answer = drawn.answer;
     if (answer?.kind === 'dropConnection') {
-      calls.add({ operation, invoiceReference, resultCode: null, fault: describeFault(answer) });
+      calls.add({ operation, invoiceReference, resultCode: null, fault: describeFault(answer), receivedAtMs });
       req.socket.destroy();
       return;
     }
     if (answer?.kind === 'httpError') {
-      calls.add({ operation, invoiceReference, resultCode: null, fault: describeFault(answer) });
+      calls.add({ operation, invoiceReference, resultCode: null, fault: describeFault(answer), receivedAtMs });
       const text = answer.body ?? `<html><body><h1>${answer.status} ${http.STATUS_CODES[answer.status] ?? 'Error'}</h1></body></html>`;
       res.writeHead(answer.status, { 'Content-Type': 'text/html;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);

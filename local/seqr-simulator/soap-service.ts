@@ -26,6 +26,8 @@ export interface ServiceDeps {
   log: Log;
   /** Faults the HTTP front end drew for this request. */
   faultsFor(req: IncomingMessage | undefined): CallFaults | undefined;
+  /** When the HTTP front end received this request (CallRecord.receivedAtMs). */
+  receivedAt?(req: IncomingMessage | undefined): number | undefined;
 }
 
 type Args = Record<string, unknown>;
@@ -190,7 +192,8 @@ export function createSoapServices(deps: ServiceDeps): IServices {
       res?.setHeader('Content-Type', 'text/xml;charset=UTF-8');
       const started = Date.now();
       const entry = (fields: Partial<CallRecord> & { resultCode: number | null }): void => {
-        const call = { operation, ...fields };
+        const receivedAtMs = deps.receivedAt?.(req);
+        const call = { operation, ...fields, ...(receivedAtMs === undefined ? {} : { receivedAtMs }) };
         deps.calls.add(call);
         deps.log('info', 'soap call', { ...call, ms: Date.now() - started });
       };

@@ -43,8 +43,20 @@ export interface InvoiceRecord {
   reversed: boolean;
   notificationsSent: number;
   notificationFailures: number;
+  /** Every notification POST: when it was sent and answered (epoch ms, sub-ms precision). */
+  notifications: NotificationAttempt[];
   refunds: Refund[];
   receiptsSubmitted: number;
+}
+
+export interface NotificationAttempt {
+  /** Just before the POST was started (epoch ms, sub-ms precision). */
+  sentAtMs: number;
+  /** When its answer ended or it failed. */
+  answeredAtMs?: number;
+  /** The HTTP status of the answer; absent when there was none. */
+  status?: number;
+  error?: string;
 }
 
 export interface TransactionPeriod {
@@ -103,6 +115,7 @@ export class SimulatorState {
       reversed: false,
       notificationsSent: 0,
       notificationFailures: 0,
+      notifications: [],
       refunds: [],
       receiptsSubmitted: 0,
     };
@@ -343,6 +356,7 @@ export interface InvoiceView {
   reversed: boolean;
   notificationsSent: number;
   notificationFailures: number;
+  notifications: NotificationAttempt[];
   createdAt: string;
   paymentMode: string;
   totalAmount: { currency: string; value: string };
@@ -367,6 +381,7 @@ export function invoiceView(invoice: InvoiceRecord): InvoiceView {
     reversed: invoice.reversed,
     notificationsSent: invoice.notificationsSent,
     notificationFailures: invoice.notificationFailures,
+    notifications: invoice.notifications.map((n) => ({ ...n })),
     createdAt: invoice.createdAt.toISOString(),
     paymentMode: invoice.invoice.paymentMode ?? 'IMMEDIATE_DEBIT',
     totalAmount: { ...invoice.invoice.totalAmount },
