@@ -26,7 +26,7 @@ export interface FunctionSpec {
 }
 
 export const FUNCTIONS = {
-  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
+  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
   getInvoice: { entry: 'src/handlers/shop-api/get-invoice.ts', seqr: false, shopKey: true, tables: ['invoices'], timeoutSeconds: 5 },
   invoiceStatus: { entry: 'src/handlers/browser/invoice-status.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 10 },
   seqrNotification: { entry: 'src/handlers/seqr/notification.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 18 },
