@@ -93,6 +93,8 @@ export interface IdempotentRequest {
 export type Recovery<T> = { runAgain: true; note?: Record<string, string> } | { result: T };
 
 export interface IdempotentWork<T> {
+  /** Checks made before a new key is claimed, so that a refused request writes nothing. Not made for a replay. */
+  before?: () => Promise<void>;
   /** Noted on the record before `run` starts (new ids), and handed to `run`. */
   note?: () => Record<string, string>;
   run(note: Record<string, string> | undefined): Promise<T>;
@@ -208,6 +210,7 @@ export async function idempotent<T>(deps: IdempotencyDeps, request: IdempotentRe
     const now = deps.clock.now();
     const existing = await store.get(recordId, now);
     if (!existing) {
+      await work.before?.();
       const note = work.note?.();
       const claimed = await store.claim(
         {
