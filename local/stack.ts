@@ -53,6 +53,7 @@ const TABLE_NAMES: Record<TableName, string> = {
   connections: 'seqr-connections',
   periods: 'seqr-periods',
   sessions: 'seqr-sessions',
+  idempotency: 'seqr-idempotency',
 };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

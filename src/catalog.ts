@@ -26,7 +26,12 @@ export interface FunctionSpec {
 }
 
 export const FUNCTIONS = {
-  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
+  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
+  updateInvoice: { entry: 'src/handlers/shop-api/update-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
+  cancelInvoice: { entry: 'src/handlers/shop-api/cancel-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
+  createRefund: { entry: 'src/handlers/shop-api/refunds.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
+  submitReceipt: { entry: 'src/handlers/shop-api/receipt.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
+  commitReservation: { entry: 'src/handlers/shop-api/commit.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
   getInvoice: { entry: 'src/handlers/shop-api/get-invoice.ts', seqr: false, shopKey: true, tables: ['invoices'], timeoutSeconds: 5 },
   invoiceStatus: { entry: 'src/handlers/browser/invoice-status.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 10 },
   seqrNotification: { entry: 'src/handlers/seqr/notification.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 18 },
@@ -41,7 +46,7 @@ export const FUNCTIONS = {
 export type FunctionName = keyof typeof FUNCTIONS;
 
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** API Gateway route path; `{name}` is a path parameter. */
   path: string;
   fn: FunctionName;
@@ -52,6 +57,11 @@ export interface HttpRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/invoices', fn: 'createInvoice' },
   { method: 'GET', path: '/invoices/{invoiceReference}', fn: 'getInvoice' },
+  { method: 'PUT', path: '/invoices/{invoiceReference}', fn: 'updateInvoice' },
+  { method: 'POST', path: '/invoices/{invoiceReference}/cancel', fn: 'cancelInvoice' },
+  { method: 'POST', path: '/invoices/{invoiceReference}/refunds', fn: 'createRefund' },
+  { method: 'POST', path: '/invoices/{invoiceReference}/receipt', fn: 'submitReceipt' },
+  { method: 'POST', path: '/invoices/{invoiceReference}/commit', fn: 'commitReservation' },
   { method: 'GET', path: '/invoices/{invoiceReference}/status', fn: 'invoiceStatus' },
   { method: 'POST', path: '/seqr/notifications/{notificationToken}', fn: 'seqrNotification' },
   { method: 'GET', path: '/seqr/payment-view.js', fn: 'paymentView' },

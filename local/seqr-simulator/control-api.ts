@@ -8,13 +8,15 @@ import { MAX_REQUEST_BYTES, readBoundedBody } from './body.js';
 import type { CallLog } from './call-log.js';
 import { FaultInputError, type FaultRules } from './faults.js';
 import type { Log } from './log.js';
-import { invoiceView, TransitionRefused, type InvoiceRecord, type SimulatorState } from './state.js';
+import { invoiceView, REFUND_POLICIES, TransitionRefused, type InvoiceRecord, type RefundPolicy, type SimulatorState } from './state.js';
 
 export interface ControlDeps {
   state: SimulatorState;
   calls: CallLog;
   faults: FaultRules;
   log: Log;
+  /** The webshop terminals, for /simulator/terminals/{id}. */
+  terminalIds: readonly string[];
 }
 
 class HttpError extends Error {
@@ -102,6 +104,21 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         }
         throw error;
       }
+    }
+
+    const terminalRoute = /^\/simulator\/terminals\/([^/]+)$/.exec(path);
+    if (terminalRoute) {
+      const terminalId = decodeURIComponent(terminalRoute[1]!);
+      if (!deps.terminalIds.includes(terminalId)) throw new HttpError(404, 'unknown terminal', { terminalId });
+      if (method === 'POST') {
+        const body = (await readJson(req)) as { refunds?: unknown } | undefined;
+        if (!REFUND_POLICIES.includes(body?.refunds as RefundPolicy)) throw new HttpError(400, `refunds must be one of ${REFUND_POLICIES.join(', ')}`);
+        deps.state.setRefundPolicy(terminalId, body!.refunds as RefundPolicy);
+        deps.log('info', 'terminal refund policy set', { terminalId, refunds: body!.refunds });
+      } else if (method !== 'GET') {
+        methodNotAllowed('GET or POST');
+      }
+      return send(res, 200, { terminalId, refunds: deps.state.refundPolicy(terminalId) });
     }
 
     if (path === '/simulator/calls') {

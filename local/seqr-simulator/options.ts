@@ -13,7 +13,7 @@ export interface SimulatorOptions {
   /** How long after markTransactionPeriod executeReport answers 2 REPORT_NOT_READY; default 3000. */
   reportNotReadyMs?: number;
   /** Webshop terminals (TERMINALID principals); default one: local-webshop / local-password. */
-  terminals?: { terminalId: string; password: string; name?: string }[];
+  terminals?: { terminalId: string; password: string; name?: string; refunds?: 'allowed' | 'resellerNotAllowed' | 'receiverNotAllowed' }[];
   /** The reseller user (RESELLERUSER principal); default local-reseller / 9900 / local-password. */
   reseller?: { resellerId: string; userId: string; password: string };
   /** Receives one JSON object per line; default: silent. Passwords never reach it. */
@@ -26,6 +26,8 @@ export interface TerminalAccount {
   terminalId: string;
   password: string;
   name: string;
+  /** refundPayment: allowed, or answered 97 / 99 (see REFUND_POLICIES in state.ts). */
+  refunds: 'allowed' | 'resellerNotAllowed' | 'receiverNotAllowed';
 }
 
 export interface ResolvedOptions {
@@ -55,7 +57,11 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     terminalId: t.terminalId,
     password: t.password,
     name: ('name' in t && t.name) || `Simulated shop ${t.terminalId}`,
+    refunds: ('refunds' in t && t.refunds) || 'allowed',
   }));
+  for (const t of terminals) {
+    if (!['allowed', 'resellerNotAllowed', 'receiverNotAllowed'].includes(t.refunds)) throw new RangeError('refunds must be allowed, resellerNotAllowed or receiverNotAllowed');
+  }
   if (terminals.length === 0) throw new RangeError('at least one terminal is needed');
   if (options.reversalStatus && !['CANCELED', 'FAILED'].includes(options.reversalStatus)) {
     throw new RangeError('reversalStatus must be CANCELED or FAILED');

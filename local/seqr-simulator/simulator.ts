@@ -88,6 +88,8 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
     },
   });
 
+  for (const terminal of options.terminals) state.setRefundPolicy(terminal.terminalId, terminal.refunds);
+
   const faultsByRequest = new WeakMap<IncomingMessage, CallFaults>();
   const receivedByRequest = new WeakMap<IncomingMessage, number>();
   const sockets = new Set<Socket>();
@@ -228,7 +230,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', baseUrl);
     const path = url.pathname.replace(/\/+$/, '');
-    const route = path === SOAP_PATH ? handleSoap(req, res) : path.startsWith('/simulator/') ? handleControl(req, res, url, { state, calls, faults, log }) : notFound(res);
+    const route = path === SOAP_PATH ? handleSoap(req, res) : path.startsWith('/simulator/') ? handleControl(req, res, url, { state, calls, faults, log, terminalIds: options.terminals.map((t) => t.terminalId) }) : notFound(res);
     route.catch((error: unknown) => {
       log('error', 'request failed', { path, error });
       if (!res.headersSent) {

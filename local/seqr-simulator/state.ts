@@ -87,11 +87,19 @@ export interface StateHooks {
 /** SEQR result codes as numbers; 0 = success. */
 export type Code = number;
 
+/**
+ * Whether a terminal may refund: SEQR answers 97 when the terminal's reseller
+ * may not, 99 when the receiving account does not allow refunds.
+ */
+export const REFUND_POLICIES = ['allowed', 'resellerNotAllowed', 'receiverNotAllowed'] as const;
+export type RefundPolicy = (typeof REFUND_POLICIES)[number];
+
 export class SimulatorState {
   private readonly invoices = new Map<string, InvoiceRecord>();
   /** ersReference, paymentReference and refund ersReferences → invoice reference. */
   private readonly byErsReference = new Map<string, string>();
   private readonly periods = new Map<string, TransactionPeriod>();
+  private readonly refundPolicies = new Map<string, RefundPolicy>();
 
   constructor(
     private readonly refs: ReferenceFactory,
@@ -167,6 +175,14 @@ export class SimulatorState {
     return this.hooks.onPaid(invoice);
   }
 
+  refundPolicy(terminalId: string): RefundPolicy {
+    return this.refundPolicies.get(terminalId) ?? 'allowed';
+  }
+
+  setRefundPolicy(terminalId: string, policy: RefundPolicy): void {
+    this.refundPolicies.set(terminalId, policy);
+  }
+
   // ---- The merchant's side (SOAP operations) ----
 
   /** getPaymentStatus: a PAID answer commits the payment. */
@@ -230,6 +246,9 @@ export class SimulatorState {
     if (!invoice || !invoice.payment || invoice.terminalId !== terminalId || invoice.status !== 'PAID' || isRefundReference) {
       return { code: 23 };
     }
+    const policy = this.refundPolicy(terminalId);
+    if (policy === 'resellerNotAllowed') return { code: 97 };
+    if (policy === 'receiverNotAllowed') return { code: 99 };
     // Only a PAID getPaymentStatus commits a payment; until then it may still be
     // reversed, so there is nothing to refund yet. 48 PAYMENT_IN_PROGRESS is the
     // documented code closest to "not committed yet".

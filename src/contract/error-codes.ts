@@ -20,6 +20,20 @@ export const ERROR_CODES = [
   'seqr_error',
   'seqr_unavailable',
   'not_confirmed',
+  // Shop operations (update, cancel, refund, receipt, commit)
+  'invoice_final',
+  'payment_in_progress',
+  'already_paid',
+  'not_paid',
+  'not_reserved',
+  'refund_exceeds_paid_total',
+  'payment_not_refundable',
+  'reseller_refunds_not_allowed',
+  'receiver_refunds_not_allowed',
+  'refund_outcome_unknown',
+  // Idempotent requests (Idempotency-Key)
+  'idempotency_key_reused',
+  'request_in_progress',
   // Our store
   'store_unavailable',
   'not_stored',

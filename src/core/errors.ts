@@ -82,3 +82,50 @@ export class StoreUnavailableError extends PaymentError {
     super(code, message);
   }
 }
+
+/**
+ * What the shop asked cannot be done in the invoice's present state (or SEQR's):
+ * a final invoice, a payment in progress, not paid, not reserved, refunds above
+ * the paid total, refunds SEQR does not allow.
+ */
+export class InvoiceStateError extends PaymentError {
+  override readonly name = 'InvoiceStateError';
+  constructor(
+    code: Extract<
+      ErrorCode,
+      | 'invoice_final'
+      | 'payment_in_progress'
+      | 'already_paid'
+      | 'not_paid'
+      | 'not_reserved'
+      | 'refund_exceeds_paid_total'
+      | 'payment_not_refundable'
+      | 'reseller_refunds_not_allowed'
+      | 'receiver_refunds_not_allowed'
+    >,
+    message: string,
+    /** SEQR's result code, when SEQR said so. */
+    readonly resultCode?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A refund was sent to SEQR and no answer came: it may have been made, so it is never sent again blindly. */
+export class RefundOutcomeUnknownError extends PaymentError {
+  override readonly name = 'RefundOutcomeUnknownError';
+  constructor(
+    readonly refundId: string,
+    message = 'SEQR did not answer the refund, so whether it was made is unknown; it is held against the paid total and will not be sent again with this Idempotency-Key.',
+  ) {
+    super('refund_outcome_unknown', message);
+  }
+}
+
+/** An Idempotency-Key was used before with another request, or that request is still running. */
+export class IdempotencyError extends PaymentError {
+  override readonly name = 'IdempotencyError';
+  constructor(code: Extract<ErrorCode, 'idempotency_key_reused' | 'request_in_progress'>, message: string) {
+    super(code, message, 'Idempotency-Key');
+  }
+}

@@ -482,7 +482,7 @@ describe('When the sample shop is left out and the secrets already exist', () =>
     expect(routeKeys.filter((key: string) => key.includes('/shop'))).toEqual([]);
     expect(payments.functions.shop).toBeUndefined();
     expect(payments.tables.sessions).toBeUndefined();
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
     template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length - 1);
   });
 
@@ -546,7 +546,7 @@ describe('When a shop configures the construct', () => {
 
   it('should leave the sample shop out unless asked for', () => {
     const { template } = synthesizeApp();
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
   });
 
   it('should count unconfirmed payments from every function that asks SEQR for a status, into one alarm', () => {

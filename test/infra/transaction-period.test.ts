@@ -24,6 +24,7 @@ const TABLES: Record<TableName, string> = {
   connections: 'test-connections',
   periods: 'test-periods',
   sessions: 'test-sessions',
+  idempotency: 'test-idempotency',
 };
 const RESELLER = { resellerId: 'test-reseller', userId: '9900', password: 'test-password' };
 const TERMINAL = { terminalId: 'test-webshop', password: 'test-password' };

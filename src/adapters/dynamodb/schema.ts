@@ -3,7 +3,7 @@
  * both create tables from this, so the two never drift apart.
  * Every table has a TTL on `expiresAt` (epoch seconds).
  */
-export type TableName = 'invoices' | 'connections' | 'periods' | 'sessions';
+export type TableName = 'invoices' | 'connections' | 'periods' | 'sessions' | 'idempotency';
 
 /** The environment variable naming each table. */
 export const TABLE_ENV: Record<TableName, string> = {
@@ -11,6 +11,7 @@ export const TABLE_ENV: Record<TableName, string> = {
   connections: 'CONNECTIONS_TABLE',
   periods: 'PERIODS_TABLE',
   sessions: 'SESSIONS_TABLE',
+  idempotency: 'IDEMPOTENCY_TABLE',
 };
 
 export interface TableSchema {
@@ -39,6 +40,8 @@ export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
   },
   periods: { partitionKey: 'slot', indexes: [] },
   sessions: { partitionKey: 'sessionId', indexes: [] },
+  // Idempotency-Key records (src/core/idempotency/idempotency.ts), 24 h each.
+  idempotency: { partitionKey: 'recordId', indexes: [] },
 };
 
 export const TTL_ATTRIBUTE = 'expiresAt';

@@ -133,7 +133,15 @@ export class SeqrClient implements SeqrMerchantApi {
     const result = await this.call('refundPayment', {
       context: await this.terminalContext(),
       ersReference,
-      invoice: ordered({ title: invoice.title, totalAmount: amountXml(invoice.totalAmount), cashierId: invoice.cashierId }, INVOICE_ORDER),
+      invoice: ordered(
+        {
+          title: invoice.title,
+          invoiceRows: invoice.invoiceRows ? { invoiceRow: invoice.invoiceRows.map(rowXml) } : undefined,
+          totalAmount: amountXml(invoice.totalAmount),
+          cashierId: invoice.cashierId,
+        },
+        INVOICE_ORDER,
+      ),
     });
     return { ersReference: String(result.ersReference ?? '') };
   }

@@ -12,6 +12,7 @@ import { epochSeconds, type StoredInvoice } from './invoice.js';
 import { toSeqrRows, type PricedInvoice } from './invoice-request.js';
 import { appLinkOf, qrCodeOf } from './invoice-views.js';
 import { hashToken, newToken } from './tokens.js';
+import { idempotent, type IdempotencyDeps, type IdempotentOutcome } from '../idempotency/idempotency.js';
 
 export interface CreatedInvoice {
   invoiceReference: string;
@@ -50,6 +51,9 @@ export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvo
       invoiceRows: toSeqrRows(invoice),
       totalAmount: { currency: invoice.currency, value: invoice.total },
       backURL: invoice.backUrl,
+      cashierId: invoice.cashierId,
+      footer: invoice.footer,
+      paymentMode: invoice.paymentMode,
       notificationUrl: `${base}/seqr/notifications/${notificationToken}`,
     });
   } catch (error) {
@@ -70,6 +74,9 @@ export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvo
     ...(invoice.clientInvoiceId ? { clientInvoiceId: invoice.clientInvoiceId } : {}),
     ...(invoice.backUrl ? { backUrl: invoice.backUrl } : {}),
     ...(invoice.sessionId ? { sessionId: invoice.sessionId } : {}),
+    ...(invoice.footer ? { footer: invoice.footer } : {}),
+    ...(invoice.cashierId ? { cashierId: invoice.cashierId } : {}),
+    ...(invoice.paymentMode ? { paymentMode: invoice.paymentMode } : {}),
     notificationTokenHash: hashToken(notificationToken),
     subscribeTokenHash: hashToken(subscribeToken),
     createdAt: now.toISOString(),
@@ -96,6 +103,21 @@ export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvo
     statusUrl: `${base}/invoices/${invoiceReference}/status?token=${subscribeToken}`,
     websocketUrl: `${deps.settings.websocketUrl}/?invoice=${invoiceReference}&token=${subscribeToken}`,
   };
+}
+
+/**
+ * POST /invoices with an Idempotency-Key: a retried checkout (same key, same
+ * body) gets the first invoice back and SEQR sees one sendInvoice. Without a
+ * key, every request is a new invoice.
+ */
+export async function createInvoiceOnce(
+  deps: CreateInvoiceDeps & IdempotencyDeps,
+  invoice: PricedInvoice,
+  request: { body: unknown; idempotencyKey?: string },
+  log: Logger,
+): Promise<IdempotentOutcome<CreatedInvoice>> {
+  if (!request.idempotencyKey) return { result: await createInvoice(deps, invoice, log), replayed: false };
+  return idempotent(deps, { scope: 'POST /invoices', key: request.idempotencyKey, body: request.body }, { run: () => createInvoice(deps, invoice, log) });
 }
 
 function seqrFailure(error: unknown, log: Logger): unknown {

@@ -1,6 +1,6 @@
 /** The invoice as the core holds it, and the connections subscribed to it. */
 import type { InvoiceStatus } from '../../contract/index.js';
-import type { InvoiceRow } from './invoice-request.js';
+import type { InvoiceRow, PricedInvoice } from './invoice-request.js';
 
 export interface StoredReceipt {
   paymentReference?: string;
@@ -25,6 +25,9 @@ export interface StoredInvoice {
   clientInvoiceId?: string;
   backUrl?: string;
   sessionId?: string;
+  footer?: string;
+  cashierId?: string;
+  paymentMode?: PricedInvoice['paymentMode'];
   ersReference?: string;
   receipt?: StoredReceipt;
   notificationTokenHash: string;
@@ -36,6 +39,38 @@ export interface StoredInvoice {
   lastCheckedAt?: number;
   /** Epoch seconds after which the item counts as gone (DynamoDB TTL). */
   expiresAt: number;
+  /** Refunds by refundId (src/core/refunds/refunds.ts). */
+  refunds?: Record<string, StoredRefund>;
+  /** Minor units held by refunds that succeeded or may have: never above the total. */
+  refundReservedMinor?: number;
+  /** The last receipt document sent with submitPaymentReceipt, as sent. */
+  paymentReceipt?: SentReceipt;
+}
+
+/**
+ * A refund of the invoice's payment. PENDING while SEQR is being asked;
+ * SUCCEEDED with SEQR's ersReference for it; UNKNOWN when SEQR was asked and
+ * never answered (it may have refunded: the amount stays held).
+ */
+export interface StoredRefund {
+  refundId: string;
+  state: 'PENDING' | 'SUCCEEDED' | 'UNKNOWN';
+  /** Exact decimal string in the invoice's currency. */
+  amount: string;
+  amountMinor: number;
+  title: string;
+  rows?: InvoiceRow[];
+  ersReference?: string;
+  createdAt: string;
+  completedAt?: string;
+}
+
+export interface SentReceipt {
+  mimeType: string;
+  type: 'PAYMENT_RECEIPT' | 'WARRANTY' | 'VOUCHER' | 'OTHER';
+  /** Base64, as sent; may be empty. */
+  data: string;
+  submittedAt: string;
 }
 
 /**

@@ -83,6 +83,8 @@ export interface ReceiptDocument {
 
 export interface RefundInvoice {
   title: string;
+  /** What is refunded, row by row; they add up to totalAmount. */
+  invoiceRows?: SeqrInvoiceRow[];
   cashierId?: string;
   totalAmount: SeqrAmount;
 }

@@ -1,0 +1,96 @@
+/**
+ * Refunds on the invoice item: a map `refunds` by refundId and the sum they
+ * hold, `refundReservedMinor`, kept in one item so that one conditional write
+ * stores a refund and checks it fits (no transactions, so dynalite serves it).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredInvoice } from '../../core/invoices/invoice.js';
+import type { RefundStore } from '../../core/refunds/refunds.js';
+import { documentClient, tableName, writeIf } from './dynamo.js';
+
+function minor(value: bigint | number): number {
+  const n = Number(value);
+  // Totals are below 10^12 major units, 10^15 minor units at most: exact as a double.
+  if (!Number.isSafeInteger(n)) throw new RangeError('amount out of range');
+  return n;
+}
+
+export const dynamoRefundStore: RefundStore = {
+  async reserve(invoiceReference, refund, totalMinor, needsMap) {
+    if (needsMap) {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName('invoices'),
+          Key: { invoiceReference },
+          UpdateExpression: 'SET refunds = if_not_exists(refunds, :empty)',
+          ConditionExpression: 'attribute_exists(invoiceReference)',
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      );
+    }
+    return writeIf(
+      new UpdateCommand({
+        TableName: tableName('invoices'),
+        Key: { invoiceReference },
+        UpdateExpression: 'SET refunds.#id = :refund, refundReservedMinor = if_not_exists(refundReservedMinor, :zero) + :amount',
+        ConditionExpression:
+          '#status = :paid AND attribute_exists(refunds) AND attribute_not_exists(refunds.#id) AND (attribute_not_exists(refundReservedMinor) OR refundReservedMinor <= :limit)',
+        ExpressionAttributeNames: { '#id': refund.refundId, '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':refund': refund,
+          ':zero': 0,
+          ':amount': refund.amountMinor,
+          ':paid': 'PAID',
+          ':limit': minor(totalMinor - BigInt(refund.amountMinor)),
+        },
+      }),
+    );
+  },
+
+  async complete(invoiceReference, refundId, ersReference, now) {
+    try {
+      const { Attributes } = await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName('invoices'),
+          Key: { invoiceReference },
+          UpdateExpression: 'SET refunds.#id.#state = :succeeded, refunds.#id.ersReference = :ers, refunds.#id.completedAt = :now',
+          ConditionExpression: 'refunds.#id.#state IN (:pending, :unknown)',
+          ExpressionAttributeNames: { '#id': refundId, '#state': 'state' },
+          ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED', ':ers': ersReference, ':now': new Date(now).toISOString(), ':pending': 'PENDING', ':unknown': 'UNKNOWN' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as StoredInvoice;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  },
+
+  async release(invoiceReference, refundId, amountMinor) {
+    await writeIf(
+      new UpdateCommand({
+        TableName: tableName('invoices'),
+        Key: { invoiceReference },
+        UpdateExpression: 'REMOVE refunds.#id SET refundReservedMinor = refundReservedMinor - :amount',
+        ConditionExpression: 'refunds.#id.#state = :pending',
+        ExpressionAttributeNames: { '#id': refundId, '#state': 'state' },
+        ExpressionAttributeValues: { ':amount': minor(amountMinor), ':pending': 'PENDING' },
+      }),
+    );
+  },
+
+  async markUnknown(invoiceReference, refundId) {
+    await writeIf(
+      new UpdateCommand({
+        TableName: tableName('invoices'),
+        Key: { invoiceReference },
+        UpdateExpression: 'SET refunds.#id.#state = :unknown',
+        ConditionExpression: 'refunds.#id.#state = :pending',
+        ExpressionAttributeNames: { '#id': refundId, '#state': 'state' },
+        ExpressionAttributeValues: { ':unknown': 'UNKNOWN', ':pending': 'PENDING' },
+      }),
+    );
+  },
+};
