@@ -67,6 +67,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/seqr/payment-view.js', fn: 'paymentView' },
   { method: 'GET', path: '/shop', fn: 'shop', sampleShop: true },
   { method: 'POST', path: '/shop/additem', fn: 'shop', sampleShop: true },
+  { method: 'POST', path: '/shop/checkout', fn: 'shop', sampleShop: true },
   { method: 'GET', path: '/shop/checkout', fn: 'shop', sampleShop: true },
   { method: 'GET', path: '/shop/done', fn: 'shop', sampleShop: true },
 ];

@@ -1,9 +1,9 @@
-/** The sample shop's pages: GET /shop, POST /shop/additem, GET /shop/checkout, GET /shop/done. */
+/** The sample shop's pages: GET /shop, POST /shop/additem, POST and GET /shop/checkout, GET /shop/done. */
 import { HttpError, answer, requestLogger, type HttpEvent, type HttpResult } from '../../src/adapters/http/http.js';
 import { seqrFromConfig } from '../../src/adapters/seqr/client.js';
 import { invoiceSettings, storeDeps } from '../../src/adapters/wiring.js';
 import { log } from '../../src/log.js';
-import { addItem, checkout, done, isFormPost, showProducts } from './shop.js';
+import { addItem, checkout, done, showCheckout, showProducts } from './shop.js';
 
 const deps = { ...storeDeps(log), seqr: seqrFromConfig };
 
@@ -14,10 +14,11 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
       case 'GET /shop':
         return showProducts(event);
       case 'POST /shop/additem':
-        if (!isFormPost(event)) throw new HttpError(415, 'unsupported_media_type', 'Post the form as application/x-www-form-urlencoded.');
         return addItem(event);
-      case 'GET /shop/checkout':
+      case 'POST /shop/checkout':
         return checkout({ ...deps, log: logger, settings: invoiceSettings() }, event, logger);
+      case 'GET /shop/checkout':
+        return showCheckout(event);
       case 'GET /shop/done':
         return done({ ...deps, log: logger, settings: invoiceSettings() }, event, logger);
       default:

@@ -51,16 +51,18 @@ function cartTable(cart: readonly CartLine[]): string {
   return `<table aria-label="Cart">${rows}</table>`;
 }
 
-export function productsPage(cart: readonly CartLine[]): string {
+/** `formToken` is the session's form token: every form that changes something carries it. */
+export function productsPage(cart: readonly CartLine[], formToken: string): string {
+  const token = `<input type="hidden" name="formToken" value="${escapeHtml(formToken)}">`;
   const products = PRODUCTS.map(
     (product) => `<div class="card product">
   <div><strong>${escapeHtml(product.name)}</strong><br>${escapeHtml(product.unitPrice)} ${SHOP_CURRENCY}</div>
-  <form method="post" action="/shop/additem"><input type="hidden" name="sku" value="${escapeHtml(product.sku)}"><button type="submit" data-sku="${escapeHtml(product.sku)}">Add to cart</button></form>
+  <form method="post" action="/shop/additem">${token}<input type="hidden" name="sku" value="${escapeHtml(product.sku)}"><button type="submit" data-sku="${escapeHtml(product.sku)}">Add to cart</button></form>
 </div>`,
   ).join('\n');
   const count = cart.reduce((sum, line) => sum + line.quantity, 0);
   const cartCard = count
-    ? `<div class="card"><h2>Cart (<span id="cart-count">${count}</span>)</h2>${cartTable(cart)}<p><a class="button" id="checkout" href="/shop/checkout">Check out with SEQR</a></p></div>`
+    ? `<div class="card"><h2>Cart (<span id="cart-count">${count}</span>)</h2>${cartTable(cart)}<form method="post" action="/shop/checkout">${token}<p><button type="submit" class="button" id="checkout">Check out with SEQR</button></p></form></div>`
     : `<div class="card"><h2>Cart (<span id="cart-count">0</span>)</h2><p>Your cart is empty.</p></div>`;
   return layout('Products', `<h1>Products</h1>\n${products}\n${cartCard}`);
 }
@@ -74,6 +76,19 @@ export interface CheckoutView {
   apiBaseUrl: string;
 }
 
+/**
+ * The checkout page's one inline script, allowed by its hash in the
+ * Content-Security-Policy (shop.ts): any other inline script is refused.
+ */
+export const CHECKOUT_SCRIPT = `
+  window.seqrPaidCalls = 0;
+  function onSeqrPaid(status) {
+    window.seqrPaidCalls += 1;
+    var next = document.getElementById('receipt-link');
+    if (next) next.hidden = false;
+  }
+`;
+
 export function checkoutPage(view: CheckoutView): string {
   const fragment = new URLSearchParams({ invoiceReference: view.invoiceReference, token: view.subscribeToken, paidCallback: 'onSeqrPaid' });
   return layout(
@@ -81,14 +96,7 @@ export function checkoutPage(view: CheckoutView): string {
     `<h1>Pay with SEQR</h1>
 <div class="card">${cartTable(view.cart)}<p><strong>Total: ${escapeHtml(view.total)} ${SHOP_CURRENCY}</strong></p></div>
 <div class="card" id="payment">
-<script>
-  window.seqrPaidCalls = 0;
-  function onSeqrPaid(status) {
-    window.seqrPaidCalls += 1;
-    var next = document.getElementById('receipt-link');
-    if (next) next.hidden = false;
-  }
-</script>
+<script>${CHECKOUT_SCRIPT}</script>
 <script id="seqrShop" src="${escapeHtml(view.apiBaseUrl)}/seqr/payment-view.js#!${escapeHtml(fragment.toString())}"></script>
 <p id="receipt-link" hidden><a class="button" href="/shop/done">See your receipt</a></p>
 </div>`,

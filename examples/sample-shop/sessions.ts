@@ -1,5 +1,5 @@
 /** The sample shop's sessions: a cart and the invoice it was checked out as. */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, epochSeconds, isExpired, tableName } from '../../src/adapters/dynamodb/dynamo.js';
 
 export const SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -30,4 +30,9 @@ export async function saveSession(session: Omit<ShopSession, 'updatedAt' | 'expi
   const item: ShopSession = { ...session, updatedAt: new Date(now).toISOString(), expiresAt: epochSeconds(now) + SESSION_LIFETIME_SECONDS };
   await documentClient().send(new PutCommand({ TableName: tableName('sessions'), Item: item }));
   return item;
+}
+
+/** Ends a session (its id was replaced by a new one). */
+export async function deleteSession(sessionId: string): Promise<void> {
+  await documentClient().send(new DeleteCommand({ TableName: tableName('sessions'), Key: { sessionId } }));
 }

@@ -12,6 +12,8 @@ import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
 
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** What the gateway itself answers (no route, bad path, too large), as API Gateway does: `{"message"}`. */
+const GATEWAY_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json|[^;]*\+xml)/i;
 
 interface CompiledRoute extends HttpRoute {
@@ -42,26 +44,75 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-function toEvent(req: http.IncomingMessage, url: URL, route: CompiledRoute, match: RegExpExecArray, body: Buffer): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+/** A request target split into its path (still percent-encoded) and query, without the URL parser's rules for `//host`. */
+export interface RequestTarget {
+  path: string;
+  search: string;
+}
+
+/**
+ * `req.url` as a path and a query. Origin-form (`/a?b`) is taken as it is (a
+ * leading `//` is a path, not a host); absolute-form (`http://h/a?b`) gives its
+ * path. Undefined for anything else (`*`, a path not starting with `/`).
+ */
+export function parseTarget(raw: string | undefined): RequestTarget | undefined {
+  let target = raw ?? '/';
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      target = url.pathname + url.search;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!target.startsWith('/')) return undefined;
+  const hash = target.indexOf('#');
+  if (hash >= 0) target = target.slice(0, hash);
+  const q = target.indexOf('?');
+  return q < 0 ? { path: target, search: '' } : { path: target.slice(0, q), search: target.slice(q + 1) };
+}
+
+/** decodeURIComponent, or undefined for a malformed escape (`%`, `%zz`, bytes that are not UTF-8). */
+function decodePathSegment(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An answer written straight to a socket the HTTP parser gave up on. */
+export function rawAnswer(statusCode: number, message: string): string {
+  const body = JSON.stringify({ message });
+  return `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+function gatewayAnswer(res: http.ServerResponse, statusCode: number, message: string, extra: http.OutgoingHttpHeaders = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(statusCode, { ...GATEWAY_HEADERS, ...extra }).end(JSON.stringify({ message }));
+}
+
+function toEvent(req: http.IncomingMessage, target: RequestTarget, route: CompiledRoute, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+  // Built from entries, so that a name like `__proto__` or `constructor` is an own property as in the JSON Lambda parses.
+  const headerEntries: [string, string][] = [];
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     if (name === 'cookie') cookies.push(...String(value).split(/;\s*/).filter(Boolean));
-    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+    else headerEntries.push([name, Array.isArray(value) ? value.join(',') : value]);
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const pathParameters: Record<string, string> = {};
-  route.names.forEach((name, i) => (pathParameters[name] = decodeURIComponent(match[i + 1]!)));
-  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
+  const headers: Record<string, string> = Object.fromEntries(headerEntries);
+  const queryValues = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(target.search)) queryValues.set(key, queryValues.has(key) ? `${queryValues.get(key)},${value}` : value);
+  const query: Record<string, string> = Object.fromEntries(queryValues);
+  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] || 'text/plain');
   const now = new Date();
   const requestId = randomUUID();
   return {
     version: '2.0',
     routeKey: `${route.method} ${route.path}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.search,
     ...(cookies.length ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
@@ -73,7 +124,7 @@ function toEvent(req: http.IncomingMessage, url: URL, route: CompiledRoute, matc
       domainPrefix: 'localhost',
       http: {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: target.path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -119,44 +170,84 @@ function preflight(req: http.IncomingMessage, res: http.ServerResponse, maxAge: 
     .end();
 }
 
+export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'tooLarge' } | { kind: 'aborted' };
+
+/**
+ * The whole body, or `tooLarge` once past the limit (the rest is read and
+ * dropped, so the client can read the refusal), or `aborted` when the client
+ * went away mid-body.
+ */
+export function readBody(req: http.IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve(size > limit ? { kind: 'tooLarge' } : { kind: 'ok', body: Buffer.concat(chunks) }));
+    req.on('error', () => resolve({ kind: 'aborted' }));
+    req.on('close', () => {
+      if (!req.complete) resolve({ kind: 'aborted' });
+    });
+  });
+}
+
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<RunningGateway> {
   const routes = (options.routes ?? HTTP_ROUTES).map(compile);
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
+    // A client that resets mid-request or mid-answer must not take the process down.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    serve(req, res).catch((error: unknown) => {
+      process.stderr.write(`local gateway: request failed: ${(error as Error).stack ?? String(error)}\n`);
+      if (!res.headersSent) gatewayAnswer(res, 500, 'Internal Server Error');
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = parseTarget(req.url);
+    if (!target) return gatewayAnswer(res, 400, 'Bad Request');
+    if (req.method === 'OPTIONS') return preflight(req, res, options.corsMaxAgeSeconds ?? 300);
+    let route: CompiledRoute | undefined;
+    let match: RegExpExecArray | null = null;
+    for (const candidate of routes) {
+      if (candidate.method !== req.method) continue;
+      match = candidate.pattern.exec(target.path);
+      if (match) {
+        route = candidate;
+        break;
+      }
+    }
+    if (!route || !match) return gatewayAnswer(res, 404, 'Not Found');
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of route.names.entries()) {
+      const value = decodePathSegment(match[i + 1]!);
+      // A malformed percent-escape never reaches a handler.
+      if (value === undefined) return gatewayAnswer(res, 400, 'Bad Request');
+      pathParameters[name] = value;
+    }
+    const read = await readBody(req, MAX_PAYLOAD_BYTES);
+    if (read.kind === 'aborted') return;
+    if (read.kind === 'tooLarge') return gatewayAnswer(res, 413, 'Request Entity Too Large');
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (req.method === 'OPTIONS') return preflight(req, res, options.corsMaxAgeSeconds ?? 300);
-      let route: CompiledRoute | undefined;
-      let match: RegExpExecArray | null = null;
-      for (const candidate of routes) {
-        if (candidate.method !== req.method) continue;
-        match = candidate.pattern.exec(url.pathname);
-        if (match) {
-          route = candidate;
-          break;
-        }
-      }
-      if (!route || !match) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_PAYLOAD_BYTES) {
-          res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
-          return;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const event = toEvent(req, url, route, match, Buffer.concat(chunks));
+      const event = toEvent(req, target, route, pathParameters, read.body);
       const handler = await loadHandler(route.fn);
       write(res, await handler(event, lambdaContext(route.fn, event.requestContext.requestId)));
     } catch (error) {
       // What API Gateway answers when the integration fails.
       process.stderr.write(`local gateway: handler failed: ${(error as Error).stack ?? String(error)}\n`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Internal Server Error' }));
+      if (!res.headersSent) gatewayAnswer(res, 500, 'Internal Server Error');
+      else res.destroy();
     }
+  }
+
+  // Bytes that are not HTTP, or a connection reset before a request was read: answer 400 if the socket still takes it.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if ((error.code === 'ECONNRESET' || !socket.writable) && !socket.destroyed) return void socket.destroy();
+    socket.end(rawAnswer(400, 'Bad Request'));
   });
   const port = await listen(server, options.port, options.host);
   return { port, url: `http://localhost:${port}`, stop: () => close(server) };

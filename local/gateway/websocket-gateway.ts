@@ -6,11 +6,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBSOCKET_ROUTES, type FunctionName } from '../../src/catalog.js';
 import type { WebSocketEvent, WebSocketResult } from '../../src/handlers/websocket/event.js';
 import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
+import { parseTarget, rawAnswer, readBody } from './http-gateway.js';
 
 export interface WebSocketGatewayOptions {
   port: number;
@@ -43,6 +45,37 @@ function newConnectionId(): string {
   return randomBytes(11).toString('base64').slice(0, 15) + '=';
 }
 
+function decodeSegment(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function answerJson(res: http.ServerResponse, statusCode: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(statusCode, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** What ws itself checks before answering 101 (RFC 6455 §4.2.1). */
+function isValidHandshake(req: http.IncomingMessage): boolean {
+  const key = req.headers['sec-websocket-key'];
+  return (
+    req.method === 'GET' &&
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+    (req.headers['sec-websocket-version'] === '13' || req.headers['sec-websocket-version'] === '8') &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key.trim())
+  );
+}
+
+function refuseHandshake(socket: Duplex, statusCode: number): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) return void socket.destroy();
+  socket.end(`HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode] ?? 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 export async function startWebSocketGateway(options: WebSocketGatewayOptions): Promise<RunningWebSocketGateway> {
   const routes = options.routes ?? WEBSOCKET_ROUTES;
   const stage = options.stage ?? 'local';
@@ -63,52 +96,73 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     return ((await handler(event, lambdaContext(fn, requestId))) ?? { statusCode: 200 }) as WebSocketResult;
   };
 
-  const server = http.createServer(async (req, res) => {
-    // The management API: [/{stage}]/@connections/{connectionId}
-    const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)/.exec(req.url ?? '');
-    if (!match) {
-      res.writeHead(426, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Upgrade Required' }));
-      return;
-    }
-    const connectionId = decodeURIComponent(match[1]!);
+  /** The management API: [/{stage}]/@connections/{connectionId}. */
+  async function manage(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = parseTarget(req.url);
+    const match = target ? /^(?:\/[^/]+)?\/@connections\/([^/]+)$/.exec(target.path) : null;
+    if (!match) return answerJson(res, 426, { message: 'Upgrade Required' });
+    const connectionId = decodeSegment(match[1]!);
+    if (connectionId === undefined) return answerJson(res, 400, { message: 'Bad Request' });
+    const read = await readBody(req, 128 * 1024);
+    if (read.kind === 'aborted') return;
     const connection = live.get(connectionId);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
-      res
-        .writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' })
-        .end(JSON.stringify({ __type: 'GoneException', message: null }));
-      return;
+      return answerJson(res, 410, { __type: 'GoneException', message: null }, { 'x-amzn-errortype': 'GoneException' });
     }
     if (req.method === 'POST') {
-      const data = Buffer.concat(chunks);
-      if (data.length > 128 * 1024) {
-        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' }).end('{}');
-        return;
-      }
-      connection.socket.send(data.toString('utf8'));
-      res.writeHead(200).end();
+      if (read.kind === 'tooLarge') return answerJson(res, 413, {}, { 'x-amzn-errortype': 'PayloadTooLargeException' });
+      connection.socket.send(read.body.toString('utf8'), (error) => {
+        if (error) answerJson(res, 410, { __type: 'GoneException', message: null }, { 'x-amzn-errortype': 'GoneException' });
+        else if (!res.headersSent) res.writeHead(200).end();
+      });
     } else if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
-        }),
-      );
+      answerJson(res, 200, {
+        ConnectedAt: new Date(connection.connectedAt).toISOString(),
+        LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+        Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+      });
     } else if (req.method === 'DELETE') {
       connection.socket.close(1000);
       res.writeHead(204).end();
     } else {
       res.writeHead(405).end();
     }
+  }
+
+  const server = http.createServer((req, res) => {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    manage(req, res).catch((error: unknown) => {
+      process.stderr.write(`local gateway: @connections failed: ${(error as Error).stack ?? String(error)}\n`);
+      if (!res.headersSent) answerJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    socket.end(rawAnswer(400, 'Bad Request'));
   });
 
-  server.on('upgrade', async (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  /** Runs $disconnect once for a connection whose $connect was accepted. */
+  const disconnected = new Set<string>();
+  const runDisconnect = (connectionId: string, domainName: string, after: Promise<void> = Promise.resolve()) => {
+    if (disconnected.has(connectionId)) return after;
+    disconnected.add(connectionId);
+    return after
+      .then(() => invoke('$disconnect', 'DISCONNECT', connectionId, {}, domainName))
+      .then(() => undefined)
+      .catch((error: unknown) => void process.stderr.write(`local gateway: $disconnect failed: ${String(error)}\n`))
+      .finally(() => disconnected.delete(connectionId));
+  };
+
+  async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const target = parseTarget(req.url);
+    if (!target) return refuseHandshake(socket, 400);
+    // A handshake ws would refuse is refused before $connect, as API Gateway refuses it before invoking anything.
+    if (!isValidHandshake(req)) return refuseHandshake(socket, 400);
     const connectionId = newConnectionId();
-    const query = Object.fromEntries(url.searchParams);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const query = Object.fromEntries(new URLSearchParams(target.search));
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
     const domainName = req.headers.host ?? 'localhost';
     let result: WebSocketResult;
     try {
@@ -117,44 +171,62 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       process.stderr.write(`local gateway: $connect failed: ${(error as Error).stack ?? String(error)}\n`);
       result = { statusCode: 500 };
     }
-    if (result.statusCode < 200 || result.statusCode > 299) {
-      socket.end(`HTTP/1.1 ${result.statusCode} ${http.STATUS_CODES[result.statusCode] ?? 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
+    if (result.statusCode < 200 || result.statusCode > 299) return refuseHandshake(socket, result.statusCode);
+    // The client may have gone while $connect ran: the connection it was given ends at once.
+    if (socket.destroyed || !socket.writable) return void runDisconnect(connectionId, domainName);
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) void runDisconnect(connectionId, domainName);
+    });
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const now = Date.now();
-      live.set(connectionId, {
-        socket: ws,
-        connectedAt: now,
-        lastActiveAt: now,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: String(req.headers['user-agent'] ?? ''),
-      });
-      // One message at a time per connection, as API Gateway delivers them in order.
-      let queue = Promise.resolve();
-      ws.on('message', (data) => {
-        const entry = live.get(connectionId);
-        if (entry) entry.lastActiveAt = Date.now();
-        const body = data.toString();
-        let action: unknown;
-        try {
-          action = (JSON.parse(body) as { action?: unknown }).action;
-        } catch {
-          action = undefined;
-        }
-        const routeKey = typeof action === 'string' && action in routes && !action.startsWith('$') ? action : '$default';
-        queue = queue
-          .then(() => invoke(routeKey, 'MESSAGE', connectionId, { body }, domainName))
-          .then(() => undefined)
-          .catch((error: unknown) => void process.stderr.write(`local gateway: ${routeKey} failed: ${String(error)}\n`));
-      });
-      ws.on('close', () => {
-        live.delete(connectionId);
-        queue = queue
-          .then(() => invoke('$disconnect', 'DISCONNECT', connectionId, {}, domainName))
-          .then(() => undefined)
-          .catch((error: unknown) => void process.stderr.write(`local gateway: $disconnect failed: ${String(error)}\n`));
-      });
+      upgraded = true;
+      accept(ws, req, connectionId, domainName);
+    });
+  }
+
+  function accept(ws: WebSocket, req: http.IncomingMessage, connectionId: string, domainName: string): void {
+    const now = Date.now();
+    live.set(connectionId, {
+      socket: ws,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    });
+    // A frame over 128 KB, a bad frame or a reset: ws closes the socket (1009 for the size, as API Gateway) and says why here.
+    ws.on('error', (error) => {
+      process.stderr.write(`local gateway: socket ${connectionId} closed: ${error.message}\n`);
+    });
+    // One message at a time per connection, as API Gateway delivers them in order.
+    let queue = Promise.resolve();
+    ws.on('message', (data) => {
+      const entry = live.get(connectionId);
+      if (entry) entry.lastActiveAt = Date.now();
+      const body = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
+      let action: unknown;
+      try {
+        action = (JSON.parse(body) as { action?: unknown } | null)?.action;
+      } catch {
+        action = undefined;
+      }
+      const routeKey = typeof action === 'string' && Object.hasOwn(routes, action) && !action.startsWith('$') ? action : '$default';
+      queue = queue
+        .then(() => invoke(routeKey, 'MESSAGE', connectionId, { body }, domainName))
+        .then(() => undefined)
+        .catch((error: unknown) => void process.stderr.write(`local gateway: ${routeKey} failed: ${String(error)}\n`));
+    });
+    ws.on('close', () => {
+      live.delete(connectionId);
+      queue = runDisconnect(connectionId, domainName, queue);
+    });
+  }
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets mid-handshake must not take the process down.
+    socket.on('error', () => undefined);
+    upgrade(req, socket, head).catch((error: unknown) => {
+      process.stderr.write(`local gateway: upgrade failed: ${(error as Error).stack ?? String(error)}\n`);
+      refuseHandshake(socket, 500);
     });
   });
 

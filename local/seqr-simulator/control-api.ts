@@ -71,7 +71,12 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
 
     const invoiceRoute = /^\/simulator\/invoices\/([^/]+)(?:\/(scan|pay|cancel|fail|expire))?$/.exec(path);
     if (invoiceRoute) {
-      const invoiceReference = decodeURIComponent(invoiceRoute[1]!);
+      let invoiceReference: string;
+      try {
+        invoiceReference = decodeURIComponent(invoiceRoute[1]!);
+      } catch {
+        throw new HttpError(400, 'malformed percent-escape in the invoice reference');
+      }
       const action = invoiceRoute[2];
       if (!action) {
         if (method !== 'GET') methodNotAllowed('GET');

@@ -228,7 +228,18 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', baseUrl);
+    // A client that resets mid-request must not take the simulator (and npm start) down.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    let url: URL;
+    try {
+      // `//x` would read as a host: the path is taken as the path.
+      url = new URL((req.url ?? '/').replace(/^\/+/, '/'), baseUrl);
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'bad request target' }));
+      return;
+    }
     const path = url.pathname.replace(/\/+$/, '');
     const route = path === SOAP_PATH ? handleSoap(req, res) : path.startsWith('/simulator/') ? handleControl(req, res, url, { state, calls, faults, log, terminalIds: options.terminals.map((t) => t.terminalId) }) : notFound(res);
     route.catch((error: unknown) => {

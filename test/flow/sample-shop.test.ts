@@ -15,18 +15,43 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A browser's cookie jar for one visitor. */
+/**
+ * A browser's cookie jar for one visitor, posting forms as the shop's own pages
+ * do: with the page's formToken and the shop's Origin.
+ */
 function visitor() {
   let cookie = '';
+  let formToken = '';
   const go = async (path: string, init: RequestInit = {}) => {
     const response = await fetch(`${stack.httpUrl}${path}`, { ...init, redirect: 'manual', headers: { ...(init.headers as object), ...(cookie ? { cookie } : {}) } });
     const set = response.headers.getSetCookie();
-    if (set.length) cookie = set[0]!.split(';')[0]!;
+    if (set.length) {
+      cookie = set[0]!.split(';')[0]!;
+      // The form token belongs to the session id: a new id, a new token.
+      formToken = '';
+    }
     return response;
+  };
+  const post = async (path: string, fields: Record<string, string>) => {
+    if (!formToken) {
+      const page = await (await go('/shop')).text();
+      formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    }
+    return go(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(stack.httpUrl).origin },
+      body: new URLSearchParams({ ...fields, formToken }).toString(),
+    });
   };
   return {
     go,
-    add: (sku: string) => go('/shop/additem', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `sku=${sku}` }),
+    add: (sku: string) => post('/shop/additem', { sku }),
+    /** POST /shop/checkout; its redirect followed when it goes to the checkout page. */
+    checkout: async () => {
+      const posted = await post('/shop/checkout', {});
+      if (posted.status === 303 && posted.headers.get('location') === '/shop/checkout') return go('/shop/checkout');
+      return posted;
+    },
     cookie: () => cookie,
   };
 }
@@ -51,12 +76,13 @@ describe('When a visitor shops', () => {
     expect(await response.json()).toMatchObject({ error: { field: 'sku' } });
   });
 
-  it('should show the same invoice on a reload, and the receipt once paid', async () => {
+  it('should show the same invoice on a reload and on a second post, and the receipt once paid', async () => {
     const shopper = visitor();
     await shopper.add('coffee-beans');
-    const ref = referenceIn(await (await shopper.go('/shop/checkout')).text());
-    expect(ref).toMatch(/^\d+$/);
+    const ref = referenceIn(await (await shopper.checkout()).text());
+    expect(ref).toMatch(/^\d{13,17}$/);
     expect(referenceIn(await (await shopper.go('/shop/checkout')).text())).toBe(ref);
+    expect(referenceIn(await (await shopper.checkout()).text())).toBe(ref);
 
     await simulator(stack, 'POST', `/simulator/invoices/${ref}/pay`);
     const receipt = await (await shopper.go('/shop/done')).text();
@@ -67,19 +93,22 @@ describe('When a visitor shops', () => {
   it('should send a paid cart back to its receipt rather than make a second invoice', async () => {
     const shopper = visitor();
     await shopper.add('mug');
-    const ref = referenceIn(await (await shopper.go('/shop/checkout')).text());
+    const ref = referenceIn(await (await shopper.checkout()).text());
     await simulator(stack, 'POST', `/simulator/invoices/${ref}/pay`);
-    const again = await shopper.go('/shop/checkout');
+    const again = await shopper.checkout();
     expect(again.status).toBe(303);
     expect(again.headers.get('location')).toBe('/shop/done');
+    const shown = await shopper.go('/shop/checkout');
+    expect(shown.status).toBe(303);
+    expect(shown.headers.get('location')).toBe('/shop/done');
   });
 
   it('should cancel the previous invoice at SEQR when the cart changes before paying', async () => {
     const shopper = visitor();
     await shopper.add('mug');
-    const first = referenceIn(await (await shopper.go('/shop/checkout')).text());
+    const first = referenceIn(await (await shopper.checkout()).text());
     await shopper.add('cinnamon-bun');
-    const second = referenceIn(await (await shopper.go('/shop/checkout')).text());
+    const second = referenceIn(await (await shopper.checkout()).text());
     expect(second).not.toBe(first);
     expect((await simulatorInvoice(stack, first!)).status).toBe('CANCELED');
     expect((await storedInvoice(stack, first!)).body.status).toBe('CANCELED');
@@ -88,7 +117,7 @@ describe('When a visitor shops', () => {
   it('should keep the session id itself out of the invoice', async () => {
     const shopper = visitor();
     await shopper.add('mug');
-    const ref = referenceIn(await (await shopper.go('/shop/checkout')).text());
+    const ref = referenceIn(await (await shopper.checkout()).text());
     const invoice = (await storedInvoice(stack, ref!)).body;
     const sessionId = shopper.cookie().split('=')[1]!;
     expect(JSON.stringify(invoice)).not.toContain(sessionId);

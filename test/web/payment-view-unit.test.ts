@@ -14,6 +14,7 @@ import {
   heartbeatInterval,
   invoiceLink,
   invoiceQrText,
+  isCallbackName,
   parseFragment,
   resolveConfig,
   resolveLanguage,
@@ -25,14 +26,14 @@ import { TEXTS } from '../../web/payment-view/i18n.js';
 import { qrPath } from '../../web/payment-view/qr.js';
 import { parseSocketMessage, parseStatusResponse } from '../../web/payment-view/status.js';
 
-const SRC = 'https://abc.execute-api.eu-north-1.amazonaws.com/seqr/payment-view.js#!invoiceReference=1234567&token=a%2Bb%2Fc&layout=small&language=sv&paidCallback=onPaid';
+const SRC = 'https://abc.execute-api.eu-north-1.amazonaws.com/seqr/payment-view.js#!invoiceReference=1397222701693&token=a%2Bb%2Fc&layout=small&language=sv&paidCallback=onPaid';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1';
 const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const env = { userAgent: DESKTOP, languages: ['en-US'], defaultWebsocketUrl: '__SEQR_WEBSOCKET_URL__' };
 
 describe('script parameters', () => {
   it('parses the fragment (with or without "!"), keeping "+" as a plus', () => {
-    expect(parseFragment(SRC)).toEqual({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', paidCallback: 'onPaid' });
+    expect(parseFragment(SRC)).toEqual({ invoiceReference: '1397222701693', token: 'a+b/c', layout: 'small', language: 'sv', paidCallback: 'onPaid' });
     expect(parseFragment('https://x/seqr/payment-view.js#invoiceReference=1&token=a+b')).toEqual({ invoiceReference: '1', token: 'a+b' });
     expect(parseFragment('https://x/seqr/payment-view.js')).toEqual({});
     expect(parseFragment('https://x/a.js#!bad=%E0%A4%A&=x&noeq')).toEqual({ bad: '%E0%A4%A' });
@@ -100,19 +101,47 @@ describe('script parameters', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const { config } = result;
-    expect(config).toMatchObject({ invoiceReference: '1234567', token: 'a+b/c', layout: 'small', language: 'sv', platform: 'desktop', pollIntervalMs: 1000, heartbeatIntervalMs: 5000, linkScheme: 'SEQR' });
+    expect(config).toMatchObject({ invoiceReference: '1397222701693', token: 'a+b/c', layout: 'small', language: 'sv', platform: 'desktop', pollIntervalMs: 1000, heartbeatIntervalMs: 5000, linkScheme: 'SEQR' });
     expect(config.websocketUrl).toBeUndefined();
-    expect(statusUrl(config)).toBe('https://abc.execute-api.eu-north-1.amazonaws.com/invoices/1234567/status?token=a%2Bb%2Fc');
+    expect(statusUrl(config)).toBe('https://abc.execute-api.eu-north-1.amazonaws.com/invoices/1397222701693/status?token=a%2Bb%2Fc');
 
     const withSocket = resolveConfig(SRC, '', { ...env, userAgent: IPHONE, defaultWebsocketUrl: 'wss://ws.example.com/prod' });
     expect(withSocket.ok && withSocket.config.platform).toBe('mobile');
-    expect(withSocket.ok && websocketConnectUrl(withSocket.config)).toBe('wss://ws.example.com/prod/?invoice=1234567&token=a%2Bb%2Fc');
-    const overridden = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('ws://127.0.0.1:9/')}`, '', env);
-    expect(overridden.ok && overridden.config.websocketUrl).toBe('ws://127.0.0.1:9');
+    expect(withSocket.ok && websocketConnectUrl(withSocket.config)).toBe('wss://ws.example.com/prod/?invoice=1397222701693&token=a%2Bb%2Fc');
+    // A websocketUrl parameter on the server's own origin is taken; another origin only if the script element allows it.
+    const baked = { ...env, defaultWebsocketUrl: 'wss://ws.example.com/prod' };
+    const sameOrigin = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('wss://WS.example.com/other/')}`, '', baked);
+    expect(sameOrigin.ok && sameOrigin.config.websocketUrl).toBe('wss://WS.example.com/other');
+    const foreign = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('wss://evil.example/')}`, '', baked);
+    expect(foreign.ok && foreign.config.websocketUrl).toBe('wss://ws.example.com/prod');
+    const insecure = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('ws://ws.example.com/prod')}`, '', baked);
+    expect(insecure.ok && insecure.config.websocketUrl).toBe('wss://ws.example.com/prod');
+    const optedIn = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('ws://127.0.0.1:9/')}`, '', { ...env, allowedWebsocketOrigins: ' wss://a.example  ws://127.0.0.1:9 ' });
+    expect(optedIn.ok && optedIn.config.websocketUrl).toBe('ws://127.0.0.1:9');
+    const notBaked = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('ws://127.0.0.1:9/')}`, '', env);
+    expect(notBaked.ok && notBaked.config.websocketUrl).toBeUndefined();
+    const off = resolveConfig(`${SRC}&websocketUrl=`, '', baked);
+    expect(off.ok && off.config.websocketUrl).toBeUndefined();
+    const script = resolveConfig(`${SRC}&websocketUrl=${encodeURIComponent('javascript:alert(1)')}`, '', baked);
+    expect(script.ok && script.config.websocketUrl).toBeUndefined();
     // Unknown layout → standard; JSON in the script body as in seqrShop.js; fragment wins.
-    const body = resolveConfig('https://x/seqr/payment-view.js#!layout=huge', '{"invoiceReference":"99","layout":"small","mode":"demo"}', env);
-    expect(body.ok && body.config).toMatchObject({ invoiceReference: '99', layout: 'standard', linkScheme: 'SEQR-DEMO' });
+    const body = resolveConfig('https://x/seqr/payment-view.js#!layout=huge', '{"invoiceReference":"1397222701694","layout":"small","mode":"demo"}', env);
+    expect(body.ok && body.config).toMatchObject({ invoiceReference: '1397222701694', layout: 'standard', linkScheme: 'SEQR-DEMO' });
     expect(resolveConfig('https://x/seqr/payment-view.js#!token=t', '', env)).toMatchObject({ ok: false, language: 'en' });
+  });
+
+  it('takes only SEQR invoice references: 13–17 digits', () => {
+    for (const ref of ['1397222701693', '12345678901234567']) expect(resolveConfig(`https://x/seqr/payment-view.js#!invoiceReference=${ref}`, '', env).ok).toBe(true);
+    for (const ref of ['123456789012', '123456789012345678', '9'.repeat(8000), '13972227016a3', ' 1397222701693x', '<img src=x onerror=alert(1)>', '１３９７２２２７０１６９３']) {
+      expect(resolveConfig(`https://x/seqr/payment-view.js#!invoiceReference=${encodeURIComponent(ref)}`, '', env)).toMatchObject({ ok: false });
+    }
+  });
+
+  it('takes callback names that are plain global names or dotted paths, and nothing that runs code', () => {
+    for (const name of ['onPaid', 'shop.onPaid', '$cb', '_a.b_c.d']) expect(isCallbackName(name)).toBe(true);
+    for (const name of ['eval', 'setTimeout', 'setInterval', 'Function', 'constructor', 'onPaid.constructor', 'x.__proto__.y', 'a.prototype', 'javascript:alert(1)', 'alert(1)', '<script>', 'a..b', '', 'a.b.c.d.e', 'a'.repeat(65)]) {
+      expect(isCallbackName(name), name).toBe(false);
+    }
   });
 
   it('reads heartbeatFreq: 5 s by default, 0 turns it off, clamped to 1–60 s', () => {
@@ -128,7 +157,7 @@ describe('script parameters', () => {
     expect(heartbeatInterval('999999')).toBe(60_000);
     const off = resolveConfig(`${SRC}&heartbeatFreq=0`, '', env);
     expect(off.ok && off.config.heartbeatIntervalMs).toBe(0);
-    const fromBody = resolveConfig('https://x/seqr/payment-view.js', '{"invoiceReference":"99","heartbeatFreq":2000}', env);
+    const fromBody = resolveConfig('https://x/seqr/payment-view.js', '{"invoiceReference":"1397222701694","heartbeatFreq":2000}', env);
     expect(fromBody.ok && fromBody.config.heartbeatIntervalMs).toBe(2000);
   });
 

@@ -14,7 +14,7 @@ import { handler } from '../../src/handlers/browser/payment-view.js';
 import { buildPaymentView } from '../../web/build.js';
 import { BROWSER_TESTS_RUN, launchBrowser, newShopperPage, paymentView, screenshot, waitForStatus, type Shopper } from './browser.js';
 import { startFakeStatusServer, type FakeStatusServer } from './fake-status-server.js';
-import { paymentViewScriptSrc, seqrCalls, startShopServer, type ShopServer } from './shop-page.js';
+import { paymentViewScriptSrc, seqrCalls, startShopServer, type CheckoutOptions, type ShopServer } from './shop-page.js';
 
 let browser: Browser;
 let api: FakeStatusServer;
@@ -86,7 +86,8 @@ afterAll(async () => {
 let counter = 0;
 function newInvoice(status = 'ISSUED'): { ref: string; token: string } {
   counter++;
-  const ref = `${Date.now() % 1_000_000_000}${String(counter).padStart(3, '0')}`;
+  // SEQR's shape (13–17 digits), as the simulator issues them: epoch milliseconds and a sequence.
+  const ref = `${Date.now()}${String(counter).padStart(3, '0')}`;
   // `+` and `/` check that the token survives the fragment and the query string.
   const token = `tok+${counter}/x`;
   api.addInvoice(ref, token, status);
@@ -97,7 +98,7 @@ async function openCheckout(
   params: Record<string, string | undefined>,
   shopper: Shopper = 'desktop',
   contextOptions: BrowserContextOptions = {},
-  pageOptions: { twice?: boolean } = {},
+  pageOptions: CheckoutOptions = {},
 ): Promise<Page> {
   const { context, page } = await newShopperPage(browser, shopper, contextOptions);
   contexts.push(context);
@@ -105,6 +106,10 @@ async function openCheckout(
   await paymentView(page).first().waitFor();
   return page;
 }
+
+/** A WebSocket URL nothing listens on: another origin than the baked-in one, so the shop opts in on the script element. */
+const unreachableSocket = () => `ws://127.0.0.1:${closedPort}`;
+const optInUnreachable = (): CheckoutOptions => ({ attributes: { 'data-allow-websocket-origins': unreachableSocket() } });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -206,8 +211,8 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
       invoiceReference: ref,
       token,
       paidCallback: 'onPaid',
-      websocketUrl: `ws://127.0.0.1:${closedPort}`,
-    });
+      websocketUrl: unreachableSocket(),
+    }, 'desktop', {}, optInUnreachable());
     await waitForStatus(page, 'ISSUED', 2000);
     expect(api.statusGets(ref)).toBeGreaterThanOrEqual(1);
 
@@ -263,7 +268,7 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
 
   it('polling pauses while the page is hidden and polls at once when it is shown again', async () => {
     const { ref, token } = newInvoice();
-    const page = await openCheckout({ invoiceReference: ref, token, websocketUrl: `ws://127.0.0.1:${closedPort}` });
+    const page = await openCheckout({ invoiceReference: ref, token, websocketUrl: unreachableSocket() }, 'desktop', {}, optInUnreachable());
     await waitForStatus(page, 'ISSUED', 2000);
     await setVisibility(page, 'hidden');
     await sleep(150);
@@ -441,7 +446,7 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
     const byPoll = newInvoice();
     const [socketPage, pollPage] = await Promise.all([
       openCheckout({ invoiceReference: bySocket.ref, token: bySocket.token, heartbeatFreq: '1000', paidCallback: 'onPaid', statusCallback: 'onStatus' }),
-      openCheckout({ invoiceReference: byPoll.ref, token: byPoll.token, websocketUrl: `ws://127.0.0.1:${closedPort}`, paidCallback: 'onPaid' }),
+      openCheckout({ invoiceReference: byPoll.ref, token: byPoll.token, websocketUrl: unreachableSocket(), paidCallback: 'onPaid' }, 'desktop', {}, optInUnreachable()),
     ]);
     await Promise.all([waitForStatus(socketPage, 'ISSUED'), waitForStatus(pollPage, 'ISSUED', 2000)]);
     expect(api.openSockets(bySocket.ref)).toBe(1);

@@ -16,8 +16,15 @@ export interface ShopServer {
    * embeds it a second time (once async, once defer), as a page that
    * includes the tag twice by mistake.
    */
-  checkoutUrl(scriptSrc: string, options?: { twice?: boolean }): string;
+  checkoutUrl(scriptSrc: string, options?: CheckoutOptions): string;
   close(): Promise<void>;
+}
+
+export interface CheckoutOptions {
+  /** Embed the script a second time (once async, once defer). */
+  twice?: boolean;
+  /** More attributes on the script element (e.g. `data-allow-websocket-origins`). */
+  attributes?: Record<string, string>;
 }
 
 export interface SeqrCalls {
@@ -38,8 +45,11 @@ export function paymentViewScriptSrc(apiBaseUrl: string, params: Record<string, 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-function checkoutPage(scriptSrc: string, twice: boolean): string {
+function checkoutPage(scriptSrc: string, twice: boolean, attributes: Record<string, string> = {}): string {
   const src = escapeHtml(scriptSrc);
+  const extra = Object.entries(attributes)
+    .map(([name, value]) => ` ${name.replace(/[^a-z0-9-]/gi, '')}="${escapeHtml(value)}"`)
+    .join('');
   // Deliberately loud shop styles: the view's own must hold against them.
   return `<!doctype html>
 <html lang="en">
@@ -64,7 +74,7 @@ function checkoutPage(scriptSrc: string, twice: boolean): string {
 <body>
 <h1>Checkout</h1>
 <p class="order" id="before">Order 1001: 249.00 SEK</p>
-${twice ? `<script id="seqrShop" async src="${src}"></script>` : `<script id="seqrShop" src="${src}"></script>`}
+${twice ? `<script id="seqrShop" async src="${src}"${extra}></script>` : `<script id="seqrShop" src="${src}"${extra}></script>`}
 <p class="order" id="after">Thank you for shopping with us.</p>${twice ? `\n<script defer src="${src}"></script>` : ''}
 </body>
 </html>`;
@@ -78,7 +88,8 @@ export async function startShopServer(): Promise<ShopServer> {
       res.writeHead(404).end();
       return;
     }
-    const page = checkoutPage(src, url.searchParams.get('twice') === '1');
+    const attributes = JSON.parse(url.searchParams.get('attributes') ?? '{}') as Record<string, string>;
+    const page = checkoutPage(src, url.searchParams.get('twice') === '1', attributes);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,7 +97,8 @@ export async function startShopServer(): Promise<ShopServer> {
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
-    checkoutUrl: (scriptSrc, options = {}) => `${origin}/checkout?src=${encodeURIComponent(scriptSrc)}${options.twice ? '&twice=1' : ''}`,
+    checkoutUrl: (scriptSrc, options = {}) =>
+      `${origin}/checkout?src=${encodeURIComponent(scriptSrc)}${options.twice ? '&twice=1' : ''}${options.attributes ? `&attributes=${encodeURIComponent(JSON.stringify(options.attributes))}` : ''}`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -37,7 +37,16 @@ export interface Environment {
   languages: readonly string[];
   /** The WebSocket URL baked in by the serving Lambda (may be empty or the unreplaced placeholder). */
   defaultWebsocketUrl: string;
+  /**
+   * The script element's `data-allow-websocket-origins` attribute: origins
+   * (space-separated) that a `websocketUrl` parameter may point at besides the
+   * baked-in URL's. Set by the shop in its own markup, not in the URL.
+   */
+  allowedWebsocketOrigins?: string | null;
 }
+
+/** SEQR's invoice references: 13–17 digits. */
+export const INVOICE_REFERENCE = /^\d{13,17}$/;
 
 const SCRIPT_PATH = /\/seqr\/payment-view(?:\.min)?\.js$/;
 const MIN_POLL_MS = 500;
@@ -136,6 +145,53 @@ export function usableWebsocketUrl(value: string | undefined): string | undefine
   return trimmed.replace(/\/+$/, '');
 }
 
+/** `scheme://host[:port]` of a ws: or wss: URL, lower-cased; undefined if it is not one. */
+export function websocketOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return undefined;
+    return `${url.protocol}//${url.host}`.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The WebSocket URL to use. A `websocketUrl` parameter is taken only when it
+ * points at the baked-in URL's origin, or at one the shop allowed on the
+ * script element: otherwise a parameter slipped into the fragment would send
+ * the subscribe token to any host. A parameter that is empty or not a
+ * WebSocket URL at all turns the socket off (the view polls), which sends the
+ * token nowhere new.
+ */
+export function chooseWebsocketUrl(param: string | undefined, env: Pick<Environment, 'defaultWebsocketUrl' | 'allowedWebsocketOrigins'>): string | undefined {
+  const baked = usableWebsocketUrl(env.defaultWebsocketUrl);
+  if (param === undefined) return baked;
+  const given = usableWebsocketUrl(param);
+  if (given === undefined) return undefined;
+  const origin = websocketOrigin(given);
+  const allowed = new Set((env.allowedWebsocketOrigins ?? '').split(/\s+/).map(websocketOrigin).filter(Boolean));
+  if (baked !== undefined) allowed.add(websocketOrigin(baked));
+  if (origin !== undefined && allowed.has(origin)) return given;
+  console.warn(`SEQR payment view: websocketUrl ${origin ?? 'given'} is not the server's nor allowed by data-allow-websocket-origins; ignored`);
+  return baked;
+}
+
+const CALLBACK_SEGMENT = /^[A-Za-z_$][\w$]{0,63}$/;
+const FORBIDDEN_SEGMENTS = new Set(['constructor', 'prototype', '__proto__', 'eval', 'Function', 'setTimeout', 'setInterval', 'execScript']);
+
+/**
+ * Whether a callback parameter can name a shop function: a global name or a
+ * dotted path of plain identifiers (`onPaid`, `shop.onPaid`), at most four
+ * deep, never through `constructor`, `prototype`, `__proto__` nor at the
+ * browser's code-running functions. Markup, `javascript:` URLs and the like
+ * are not names.
+ */
+export function isCallbackName(name: string): boolean {
+  const parts = name.split('.');
+  return parts.length <= 4 && parts.every((part) => CALLBACK_SEGMENT.test(part) && !FORBIDDEN_SEGMENTS.has(part));
+}
+
 export type ConfigResult = { ok: true; config: ViewConfig } | { ok: false; error: string; language: Language };
 
 /**
@@ -147,6 +203,7 @@ export function resolveConfig(src: string, scriptText: string, env: Environment)
   const language = resolveLanguage(params.language, env.languages);
   const invoiceReference = (params.invoiceReference ?? '').trim();
   if (!invoiceReference) return { ok: false, error: 'invoiceReference is missing from the script URL fragment', language };
+  if (!INVOICE_REFERENCE.test(invoiceReference)) return { ok: false, error: 'invoiceReference is not an invoice reference (13–17 digits)', language };
   let baseUrl: string;
   try {
     baseUrl = baseUrlFromSrc(src);
@@ -174,7 +231,7 @@ export function resolveConfig(src: string, scriptText: string, env: Environment)
       language,
       platform,
       baseUrl,
-      ...optional('websocketUrl', usableWebsocketUrl(params.websocketUrl ?? env.defaultWebsocketUrl)),
+      ...optional('websocketUrl', chooseWebsocketUrl(params.websocketUrl, env)),
       pollIntervalMs,
       heartbeatIntervalMs,
       linkScheme: /^[A-Z0-9]+$/.test(mode) ? `SEQR-${mode}` : 'SEQR',

@@ -9,7 +9,7 @@
  * shop's `statusCallback` on every change and `<status>Callback` (e.g.
  * `paidCallback`) once when that status is reached.
  */
-import { resolveConfig, statusUrl, websocketConnectUrl, type ViewConfig } from './config.js';
+import { isCallbackName, resolveConfig, statusUrl, websocketConnectUrl, type ViewConfig } from './config.js';
 import { TEXTS } from './i18n.js';
 import { StatusTracker, type StatusData } from './status.js';
 import { injectStyles } from './styles.js';
@@ -46,15 +46,29 @@ function place(script: HTMLScriptElement, element: HTMLElement, placed?: () => v
   else document.addEventListener('DOMContentLoaded', append, { once: true });
 }
 
-/** A global function by name (`onPaid` or a dotted path like `shop.onPaid`). */
+/**
+ * A function of the page's own by name (`onPaid` or a dotted path like
+ * `shop.onPaid`). Names that are not plain identifiers, paths through
+ * `constructor` or `prototype`, and the browser's built-in functions
+ * (`eval`, `setTimeout`, `alert`, `location.assign`, anything bound or
+ * native) are refused: a parameter must not make the view run code.
+ */
 function globalFunction(name: string | undefined): ((data: StatusData) => unknown) | undefined {
-  if (!name) return undefined;
+  if (!name || !isCallbackName(name)) return undefined;
   let target: unknown = window;
   for (const part of name.split('.')) {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
     target = (target as Record<string, unknown>)[part];
   }
-  return typeof target === 'function' ? (target as (data: StatusData) => unknown) : undefined;
+  if (typeof target !== 'function') return undefined;
+  let source = '';
+  try {
+    source = Function.prototype.toString.call(target);
+  } catch {
+    return undefined;
+  }
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) return undefined;
+  return target as (data: StatusData) => unknown;
 }
 
 /**
@@ -91,7 +105,7 @@ function callOnce(param: string, data: StatusData, params: Readonly<Record<strin
 function callShop(name: string, data: StatusData): void {
   const fn = globalFunction(name);
   if (!fn) {
-    console.warn(`SEQR payment view: callback ${name} is not a global function`);
+    console.warn(`SEQR payment view: callback ${JSON.stringify(name.slice(0, 80))} is not a function of this page; not called`);
     return;
   }
   try {
@@ -108,6 +122,7 @@ function mount(script: HTMLScriptElement): void {
     maxTouchPoints: navigator.maxTouchPoints || 0,
     languages: navigator.languages?.length ? navigator.languages : [navigator.language],
     defaultWebsocketUrl: DEFAULT_WEBSOCKET_URL,
+    allowedWebsocketOrigins: script.getAttribute('data-allow-websocket-origins'),
   });
   injectStyles(document);
   if (!result.ok) {
