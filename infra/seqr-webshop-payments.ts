@@ -212,6 +212,7 @@ export class SeqrWebshopPayments extends Construct {
         resource.addGlobalSecondaryIndex({
           indexName: index.name,
           partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
           projectionType: dynamodb.ProjectionType.KEYS_ONLY,
         });
       }

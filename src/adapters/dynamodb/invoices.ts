@@ -4,7 +4,7 @@
  * locally): an invoice is created once, and its status only moves forward.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FINAL_STATUSES, type InvoiceStatus } from '../../contract/result-codes.js';
 import type { InvoiceRow } from '../../core/invoices/invoice-request.js';
 import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
@@ -41,8 +41,13 @@ export interface StoredInvoice {
   paidAt?: string;
   /** Epoch ms of the last getPaymentStatus a poll asked for (one a second at most). */
   lastCheckedAt?: number;
+  /** Set when stored PAID: `OPEN` until a transaction period takes the invoice, then that period's transactionPeriodId. */
+  transactionPeriod?: string;
   expiresAt: number;
 }
+
+/** `transactionPeriod` of a PAID invoice no transaction period has taken yet. */
+export const OPEN_TRANSACTION_PERIOD = 'OPEN';
 
 export const INVOICE_RETENTION_DAYS = Number(process.env.INVOICE_RETENTION_DAYS ?? 90);
 
@@ -116,6 +121,9 @@ export async function advanceStatus(invoiceReference: string, update: StatusUpda
   }
   if (update.status === 'PAID') {
     sets.push('paidAt = :now');
+    // Reconciliation finds the PAID invoices of a period by this (index byTransactionPeriod).
+    sets.push('transactionPeriod = if_not_exists(transactionPeriod, :openPeriod)');
+    values[':openPeriod'] = OPEN_TRANSACTION_PERIOD;
   }
   let fromWhere = '#status <> :status';
   if (update.status !== 'PAID') {
@@ -160,4 +168,57 @@ export async function claimStatusCheck(invoiceReference: string, intervalMs = 10
 
 export function isFinal(invoice: Pick<StoredInvoice, 'status'>): boolean {
   return FINAL_STATUSES.has(invoice.status);
+}
+
+/**
+ * The PAID invoices of a transaction period (or, for OPEN, of none yet), oldest
+ * payment first; `paidUpTo` (ISO 8601) leaves out later ones.
+ */
+export async function invoicesInTransactionPeriod(transactionPeriod: string, paidUpTo?: string): Promise<StoredInvoice[]> {
+  const references: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName('invoices'),
+        IndexName: 'byTransactionPeriod',
+        KeyConditionExpression: paidUpTo ? 'transactionPeriod = :period AND paidAt <= :upTo' : 'transactionPeriod = :period',
+        ExpressionAttributeValues: { ':period': transactionPeriod, ...(paidUpTo ? { ':upTo': paidUpTo } : {}) },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) references.push(String(item.invoiceReference));
+    start = page.LastEvaluatedKey;
+  } while (start);
+
+  const found = new Map<string, StoredInvoice>();
+  for (let i = 0; i < references.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = references.slice(i, i + 100).map((invoiceReference) => ({ invoiceReference }));
+    for (let round = 0; keys && keys.length > 0; round++) {
+      if (round >= 8) throw new Error('invoices store: batch reads left unprocessed keys');
+      const { Responses, UnprocessedKeys } = await documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName('invoices')]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[tableName('invoices')] ?? []) found.set(String(item.invoiceReference), item as StoredInvoice);
+      keys = UnprocessedKeys?.[tableName('invoices')]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  // The index lags the table: keep only what the item itself says.
+  return references.flatMap((reference) => {
+    const invoice = found.get(reference);
+    return invoice && invoice.transactionPeriod === transactionPeriod ? [invoice] : [];
+  });
+}
+
+/** Moves a PAID invoice from OPEN into a transaction period; false if a period has it already. */
+export async function assignTransactionPeriod(invoiceReference: string, transactionPeriodId: string): Promise<boolean> {
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName('invoices'),
+      Key: { invoiceReference },
+      UpdateExpression: 'SET transactionPeriod = :id',
+      ConditionExpression: 'transactionPeriod = :open',
+      ExpressionAttributeValues: { ':id': transactionPeriodId, ':open': OPEN_TRANSACTION_PERIOD },
+    }),
+  );
 }
