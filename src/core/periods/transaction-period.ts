@@ -43,13 +43,18 @@ import { ReportFormatError, parseReportXml, reportText } from './report-xml.js';
  */
 export const PERIOD_CLAIM_LEASE_MS = 2 * 60_000;
 
-/** The log lines the alarms match. */
-export const REPORT_PENDING_MESSAGE = 'transaction period report pending';
-export const REPORT_UNREADABLE_MESSAGE = 'transaction period report unreadable';
-export const PERIOD_WORK_FAILED_MESSAGE = 'transaction period work failed';
-export const RECONCILIATION_DIFFERENCE_MESSAGE = 'reconciliation difference';
-export const RECONCILIATION_FAILED_MESSAGE = 'reconciliation failed';
-export const RECONCILIATION_SUMMARY_MESSAGE = 'reconciliation summary';
+import {
+  PERIOD_WORK_FAILED_MESSAGE,
+  RECONCILIATION_DIFFERENCE_MESSAGE,
+  RECONCILIATION_FAILED_MESSAGE,
+  RECONCILIATION_SUMMARY_MESSAGE,
+  REPORT_PENDING_MESSAGE,
+  REPORT_UNREADABLE_MESSAGE,
+} from './messages.js';
+import { periodSlot } from './slot.js';
+
+export * from './messages.js';
+export { InvalidPeriodSlotError, periodSlot } from './slot.js';
 
 /** What a run left a period with. */
 export interface PeriodProgress {
@@ -85,24 +90,6 @@ export class TransactionPeriodInProgressError extends Error {
   ) {
     super(`transaction period ${slot} is being closed by another run (claimed at ${new Date(claimedAt).toISOString()})`);
   }
-}
-
-/** The slot is a time that is not one: the schedule's input is wrong. */
-export class InvalidPeriodSlotError extends Error {
-  override readonly name = 'InvalidPeriodSlotError';
-  constructor(readonly value: unknown) {
-    super(`not a schedule time: ${JSON.stringify(value)}`);
-  }
-}
-
-/**
- * The slot of a scheduled time: ISO 8601 UTC truncated to the minute (`2025-01-31T23:00Z`).
- * Without a time (a run by hand) the current minute.
- */
-export function periodSlot(scheduledTime?: string | Date, now: number = Date.now()): string {
-  const at = scheduledTime === undefined || scheduledTime === '' ? new Date(now) : new Date(scheduledTime);
-  if (Number.isNaN(at.getTime())) throw new InvalidPeriodSlotError(scheduledTime);
-  return `${at.toISOString().slice(0, 16)}Z`;
 }
 
 export interface CloseTransactionPeriodOptions {
