@@ -48,6 +48,7 @@ async function addFault(fault: Record<string, unknown>): Promise<void> {
 }
 
 beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   dynamo = await startDynamoDb({ port: 0 });
   await createTables(dynamo.endpoint, TABLES);
   // Reports are ready soon after the mark here: this file is about marking once (test/periods/ is about reports).
