@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import {
   FUNCTIONS,
   HTTP_ROUTES,
+  INVOKE_ENV,
   TABLE_ENV,
   WEBSOCKET_ROUTES,
   type FunctionName,
@@ -34,6 +35,13 @@ import {
 } from '../src/catalog.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
 import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
+import {
+  PERIOD_WORK_FAILED_MESSAGE,
+  RECONCILIATION_DIFFERENCE_MESSAGE,
+  RECONCILIATION_FAILED_MESSAGE,
+  REPORT_PENDING_MESSAGE,
+  REPORT_UNREADABLE_MESSAGE,
+} from '../src/core/periods/messages.js';
 
 /** SEQR's public test endpoint (the plugins' default). */
 export const SEQR_TEST_ENDPOINT_URL = 'https://extdev.seqr.com/extclientproxy/service/v2';
@@ -212,6 +220,7 @@ export class SeqrWebshopPayments extends Construct {
         resource.addGlobalSecondaryIndex({
           indexName: index.name,
           partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
           ...(index.include
             ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
             : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
@@ -396,6 +405,17 @@ export class SeqrWebshopPayments extends Construct {
     }
     const fn = (name: FunctionName): lambda.Function => this.functions[name]!;
 
+    // Functions that start others (POST /transaction-periods): InvokeFunction on exactly those, no qualifier wildcard.
+    for (const name of names) {
+      for (const target of specOf(name).invokes ?? []) {
+        const targetName = target as FunctionName;
+        const envName = INVOKE_ENV[targetName];
+        if (!this.functions[targetName] || !envName) throw new Error(`${name} invokes ${target}, which is not deployed or has no INVOKE_ENV entry`);
+        fn(name).addEnvironment(envName, fn(targetName).functionName);
+        fn(name).role!.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn(targetName).functionArn] }));
+      }
+    }
+
     // ---- Routes ------------------------------------------------------------
     const httpIntegrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of httpRoutes) {
@@ -487,6 +507,35 @@ export class SeqrWebshopPayments extends Construct {
       'NotificationNotConfirmedAlarm',
       notConfirmed.metric(fiveMinutes),
       'A SEQR payment notification could not be confirmed with getPaymentStatus within 20 s: SEQR may reverse the payment',
+    );
+
+    // The transaction period's reports and reconciliation, from its JSON log lines.
+    const periodLogs = this.logGroups.transactionPeriod!;
+    const namespace = props.metricNamespace ?? 'SeqrWebshopPayments';
+    const messageIs = (...messages: string[]) => logs.FilterPattern.any(...messages.map((message) => logs.FilterPattern.stringValue('$.message', '=', message)));
+    const reportsPending = new logs.MetricFilter(this, 'TransactionPeriodReportPendingFilter', {
+      logGroup: periodLogs,
+      filterPattern: messageIs(REPORT_PENDING_MESSAGE, REPORT_UNREADABLE_MESSAGE, PERIOD_WORK_FAILED_MESSAGE),
+      metricNamespace: namespace,
+      metricName: 'TransactionPeriodReportsPending',
+      metricValue: '1',
+    });
+    alarm(
+      'TransactionPeriodReportPendingAlarm',
+      reportsPending.metric(fiveMinutes),
+      'A SEQR report of a transaction period is not stored (still not ready, refused or unreadable): the next run retries it; see README "Reconciliation"',
+    );
+    const differences = new logs.MetricFilter(this, 'ReconciliationDifferenceFilter', {
+      logGroup: periodLogs,
+      filterPattern: messageIs(RECONCILIATION_DIFFERENCE_MESSAGE, RECONCILIATION_FAILED_MESSAGE),
+      metricNamespace: namespace,
+      metricName: 'ReconciliationDifferences',
+      metricValue: '1',
+    });
+    alarm(
+      'ReconciliationDifferenceAlarm',
+      differences.metric(fiveMinutes),
+      'SEQR’s report of a transaction period and our store disagree (or the report could not be compared): see GET /transaction-periods/{id} and README "Reconciliation"',
     );
 
     // ---- Outputs -------------------------------------------------------------

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableName } from '../src/catalog.js';
 import { TABLE_SCHEMAS } from '../src/adapters/dynamodb/schema.js';
@@ -24,7 +24,11 @@ export async function startDynamoDb(options: { port: number; host?: string; path
 
 export function tableInput(name: string, table: TableName): CreateTableCommandInput {
   const schema = TABLE_SCHEMAS[table];
-  const attributes = new Set([schema.partitionKey, ...(schema.sortKey ? [schema.sortKey] : []), ...schema.indexes.map((i) => i.partitionKey)]);
+  const attributes = new Set([
+    schema.partitionKey,
+    ...(schema.sortKey ? [schema.sortKey] : []),
+    ...schema.indexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])]),
+  ]);
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
@@ -37,7 +41,10 @@ export function tableInput(name: string, table: TableName): CreateTableCommandIn
       ? {
           GlobalSecondaryIndexes: schema.indexes.map((index) => ({
             IndexName: index.name,
-            KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' as const }],
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+            ],
             Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] } : { ProjectionType: 'KEYS_ONLY' as const },
           })),
         }
@@ -53,6 +60,13 @@ export async function createTables(endpoint: string, names: Record<TableName, st
       await client.send(new CreateTableCommand(tableInput(name, table)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      // dynalite cannot add an index to a table: data kept from before an index existed needs a fresh start.
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+      const missing = TABLE_SCHEMAS[table].indexes.filter((index) => !present.has(index.name)).map((index) => index.name);
+      if (missing.length > 0) {
+        process.stderr.write(`local DynamoDB: table ${name} lacks the index(es) ${missing.join(', ')}; it was made by an older version. Delete the data folder (.data/) to recreate it.\n`);
+      }
     }
   }
   client.destroy();

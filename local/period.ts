@@ -1,17 +1,18 @@
 /**
  * `npm run period [-- <slot or time>]`: closes one transaction period by hand
  * against the local stack (dynalite and the SEQR simulator started by `npm start`),
- * with the same shared code the scheduled function runs. Without a time, the
- * current minute is the slot; the same slot twice marks once.
+ * with the very handler the scheduled function runs: marks the period, fetches
+ * its reports and reconciles them. Without a time, the current minute is the
+ * slot; the same slot twice marks once. (`POST /transaction-periods` on the
+ * local stack does the same through the local Lambda endpoint.)
  *
  * `npm start` picks a free DynamoDB port unless told: start it with
  * `npm start` (DynamoDB on port 8000 by default), or set DYNAMODB_ENDPOINT here.
  */
 import { TABLE_ENV, type TableName } from '../src/catalog.js';
 import { setLogSink } from '../src/log.js';
-import { closeTransactionPeriod } from '../src/core/periods/transaction-period.js';
-import { dynamoPeriodStore } from '../src/adapters/dynamodb/periods.js';
-import { seqrFromConfig } from '../src/adapters/seqr/client.js';
+import { TransactionPeriodInProgressError } from '../src/core/periods/transaction-period.js';
+import { handler } from '../src/handlers/schedule/transaction-period.js';
 
 /** What `npm start` sets; an environment variable already set wins. */
 const LOCAL_DEFAULTS: Record<string, string> = {
@@ -37,10 +38,13 @@ setLogSink((line) => process.stderr.write(line + '\n'));
 
 const scheduledTime = process.argv[2];
 try {
-  const result = await closeTransactionPeriod({ periods: dynamoPeriodStore, seqr: seqrFromConfig }, scheduledTime ? { scheduledTime } : {});
+  const result = await handler(scheduledTime ? { scheduledTime } : {});
   console.log(JSON.stringify(result, null, 2));
-  if (result.outcome === 'in-progress') process.exitCode = 2;
 } catch (error) {
+  if (error instanceof TransactionPeriodInProgressError) {
+    console.error(JSON.stringify({ outcome: 'in-progress', slot: error.slot, claimedAt: new Date(error.claimedAt).toISOString() }));
+    process.exit(2);
+  }
   console.error(JSON.stringify({ error: error instanceof Error ? { name: error.name, message: error.message } : String(error) }));
   console.error(
     `Is the local stack running? DynamoDB: ${process.env.DYNAMODB_ENDPOINT}, SEQR: ${process.env.SEQR_ENDPOINT_URL} (start it with npm start).`,

@@ -12,6 +12,7 @@ import { TABLE_ENV, type TableName } from '../src/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
+import { startLambdaEndpoint, type RunningLambdaEndpoint } from './gateway/lambda-endpoint.js';
 
 export const LOCAL_SHOP_API_KEY = 'local-shop-key';
 export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
@@ -23,6 +24,8 @@ export interface LocalStackOptions {
   websocketPort?: number;
   simulatorPort?: number;
   dynamoDbPort?: number;
+  /** The local Lambda Invoke endpoint (asynchronous invokes between functions); a free port by default. */
+  lambdaPort?: number;
   host?: string;
   /** Folder for dynalite's data; in memory when not given. */
   dataPath?: string;
@@ -45,6 +48,8 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   shopApiKey: string;
   websocket: RunningWebSocketGateway;
+  /** The stand-in for the Lambda Invoke API (LAMBDA_ENDPOINT). */
+  lambda: RunningLambdaEndpoint;
   stop(): Promise<void>;
 }
 
@@ -84,6 +89,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(websocket);
     const http: RunningGateway = await startHttpGateway({ port: options.httpPort ?? 3000, host });
     started.push(http);
+    // Started last, so stopped first: asynchronous runs finish while DynamoDB and SEQR are still up.
+    const lambda = await startLambdaEndpoint({ port: options.lambdaPort ?? 0, host });
+    started.push(lambda);
 
     // The payment view is served from a built file, as the deployed function serves its bundled copy.
     const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
@@ -109,6 +117,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ALLOWED_ORIGINS: 'http://localhost:*,http://127.0.0.1:*',
       SECURE_COOKIES: 'false',
       PAYMENT_VIEW_ASSET: paymentViewAsset,
+      LAMBDA_ENDPOINT: lambda.url,
+      TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
       ...options.env,
     };
@@ -123,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbEndpoint: dynamo.endpoint,
       shopApiKey,
       websocket,
+      lambda,
       stop: stopAll,
     };
   } catch (error) {

@@ -20,6 +20,8 @@ export interface FunctionSpec {
   tables: readonly TableName[];
   /** Posts to WebSocket connections (execute-api:ManageConnections). */
   push?: boolean;
+  /** Functions of this catalog it starts asynchronously (lambda:InvokeFunction on exactly those, their names in INVOKE_ENV). */
+  invokes?: readonly string[];
   /** Lambda time-out in seconds. */
   timeoutSeconds: number;
   memoryMiB?: number;
@@ -38,12 +40,25 @@ export const FUNCTIONS = {
   wsConnect: { entry: 'src/handlers/websocket/connect.ts', seqr: false, tables: ['invoices', 'connections'], timeoutSeconds: 5 },
   wsDisconnect: { entry: 'src/handlers/websocket/disconnect.ts', seqr: false, tables: ['connections'], timeoutSeconds: 5 },
   wsSubscribe: { entry: 'src/handlers/websocket/subscribe.ts', seqr: false, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 5 },
-  transactionPeriod: { entry: 'src/handlers/schedule/transaction-period.ts', seqr: true, reseller: true, tables: ['periods'], timeoutSeconds: 60 },
+  transactionPeriod: { entry: 'src/handlers/schedule/transaction-period.ts', seqr: true, reseller: true, tables: ['periods', 'invoices'], timeoutSeconds: 60 },
+  transactionPeriods: {
+    entry: 'src/handlers/shop-api/transaction-periods.ts',
+    seqr: false,
+    shopKey: true,
+    tables: ['periods'],
+    invokes: ['transactionPeriod'],
+    timeoutSeconds: 10,
+  },
   paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
   shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 25 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The environment variable that gives an invoking function the name of the function it invokes. */
+export const INVOKE_ENV: Partial<Record<FunctionName, string>> = {
+  transactionPeriod: 'TRANSACTION_PERIOD_FUNCTION_NAME',
+};
 
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT';
@@ -65,6 +80,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/invoices/{invoiceReference}/status', fn: 'invoiceStatus' },
   { method: 'POST', path: '/seqr/notifications/{notificationToken}', fn: 'seqrNotification' },
   { method: 'GET', path: '/seqr/payment-view.js', fn: 'paymentView' },
+  { method: 'POST', path: '/transaction-periods', fn: 'transactionPeriods' },
+  { method: 'GET', path: '/transaction-periods', fn: 'transactionPeriods' },
+  { method: 'GET', path: '/transaction-periods/{id}', fn: 'transactionPeriods' },
+  { method: 'GET', path: '/transaction-periods/{id}/reports/{reportId}', fn: 'transactionPeriods' },
   { method: 'GET', path: '/shop', fn: 'shop', sampleShop: true },
   { method: 'POST', path: '/shop/additem', fn: 'shop', sampleShop: true },
   { method: 'POST', path: '/shop/checkout', fn: 'shop', sampleShop: true },

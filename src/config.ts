@@ -100,6 +100,42 @@ export const config = {
   get paymentViewWebsocketUrl(): string {
     return (env('WEBSOCKET_URL') ?? '').trim().replace(/\/+$/, '');
   },
+  /** Reports fetched after each markTransactionPeriod (comma list of SEQR reportIds). */
+  get transactionPeriodReportIds(): string[] {
+    const ids = (env('TRANSACTION_PERIOD_REPORT_IDS') ?? 'Reconciliation/Shop.xml,Reconciliation/STD_RECON_003.xml')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+    return [...new Set(ids)];
+  },
+  /** The detail report reconciliation compares (ErsReference, SalesAmount rows). */
+  get transactionPeriodReconcileReportId(): string {
+    return env('TRANSACTION_PERIOD_RECONCILE_REPORT_ID') ?? 'Reconciliation/STD_RECON_003.xml';
+  },
+  /** executeReport's language. */
+  get transactionPeriodReportLanguage(): string {
+    return env('TRANSACTION_PERIOD_REPORT_LANGUAGE') ?? 'en';
+  },
+  /** Pause between markTransactionPeriod and the first executeReport (SEQR documents ~3 s). */
+  get transactionPeriodReportPauseMs(): number {
+    return integer('TRANSACTION_PERIOD_REPORT_PAUSE_MS', 3_000);
+  },
+  /** Wait between REPORT_NOT_READY answers (SEQR documents 3–5 s). */
+  get transactionPeriodReportRetryMs(): number {
+    return integer('TRANSACTION_PERIOD_REPORT_RETRY_MS', 4_000);
+  },
+  /** At most this long waiting for reports in one run; unset: as long as the function's time-out allows. */
+  get transactionPeriodReportMaxWaitMs(): number | undefined {
+    return env('TRANSACTION_PERIOD_REPORT_MAX_WAIT_MS') === undefined ? undefined : integer('TRANSACTION_PERIOD_REPORT_MAX_WAIT_MS', 0);
+  },
+  /** The transaction-period function, invoked asynchronously by POST /transaction-periods. */
+  get transactionPeriodFunctionName(): string {
+    return required('TRANSACTION_PERIOD_FUNCTION_NAME');
+  },
+  /** The Lambda API endpoint; unset when deployed (the SDK finds it), the local stack's stand-in locally. */
+  get lambdaEndpoint(): string | undefined {
+    return env('LAMBDA_ENDPOINT');
+  },
   /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
   get secureCookies(): boolean {
     return env('SECURE_COOKIES') !== 'false';

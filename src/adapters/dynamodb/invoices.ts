@@ -4,7 +4,7 @@
  * locally): an invoice is created once, and its status only moves forward.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FINAL_STATUSES } from '../../contract/index.js';
 import type { InvoiceSnapshot, StatusUpdate, StoredInvoice, StoredReceipt } from '../../core/invoices/invoice.js';
 import { isFinal } from '../../core/invoices/status-rules.js';
@@ -13,6 +13,9 @@ import { config } from '../../config.js';
 import { documentClient, epochSeconds, isExpired, tableName, writeIf } from './dynamo.js';
 
 export type { StatusUpdate, StoredInvoice, StoredReceipt };
+
+/** `transactionPeriod` of a PAID invoice no transaction period has taken yet. */
+export const OPEN_TRANSACTION_PERIOD = 'OPEN';
 
 
 
@@ -75,6 +78,9 @@ export async function advanceStatus(invoiceReference: string, update: StatusUpda
   }
   if (update.status === 'PAID') {
     sets.push('paidAt = :now');
+    // Reconciliation finds the PAID invoices of a period by this (index byTransactionPeriod).
+    sets.push('transactionPeriod = if_not_exists(transactionPeriod, :openPeriod)');
+    values[':openPeriod'] = OPEN_TRANSACTION_PERIOD;
   }
   let fromWhere = '#status <> :status';
   if (update.status !== 'PAID') {
@@ -131,4 +137,57 @@ export const dynamoInvoiceStore: InvoiceStore = {
 /** When an invoice stored now is deleted by TTL: `INVOICE_RETENTION_DAYS` (90) later. */
 export function invoiceExpiry(now = Date.now()): number {
   return epochSeconds(now) + config.invoiceRetentionDays * 86_400;
+}
+
+/**
+ * The PAID invoices of a transaction period (or, for OPEN, of none yet), oldest
+ * payment first; `paidUpTo` (ISO 8601) leaves out later ones.
+ */
+export async function invoicesInTransactionPeriod(transactionPeriod: string, paidUpTo?: string): Promise<StoredInvoice[]> {
+  const references: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName('invoices'),
+        IndexName: 'byTransactionPeriod',
+        KeyConditionExpression: paidUpTo ? 'transactionPeriod = :period AND paidAt <= :upTo' : 'transactionPeriod = :period',
+        ExpressionAttributeValues: { ':period': transactionPeriod, ...(paidUpTo ? { ':upTo': paidUpTo } : {}) },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) references.push(String(item.invoiceReference));
+    start = page.LastEvaluatedKey;
+  } while (start);
+
+  const found = new Map<string, StoredInvoice>();
+  for (let i = 0; i < references.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = references.slice(i, i + 100).map((invoiceReference) => ({ invoiceReference }));
+    for (let round = 0; keys && keys.length > 0; round++) {
+      if (round >= 8) throw new Error('invoices store: batch reads left unprocessed keys');
+      const { Responses, UnprocessedKeys } = await documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName('invoices')]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[tableName('invoices')] ?? []) found.set(String(item.invoiceReference), item as StoredInvoice);
+      keys = UnprocessedKeys?.[tableName('invoices')]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  // The index lags the table: keep only what the item itself says.
+  return references.flatMap((reference) => {
+    const invoice = found.get(reference);
+    return invoice && invoice.transactionPeriod === transactionPeriod ? [invoice] : [];
+  });
+}
+
+/** Moves a PAID invoice from OPEN into a transaction period; false if a period has it already. */
+export async function assignTransactionPeriod(invoiceReference: string, transactionPeriodId: string): Promise<boolean> {
+  return writeIf(
+    new UpdateCommand({
+      TableName: tableName('invoices'),
+      Key: { invoiceReference },
+      UpdateExpression: 'SET transactionPeriod = :id',
+      ConditionExpression: 'transactionPeriod = :open',
+      ExpressionAttributeValues: { ':id': transactionPeriodId, ':open': OPEN_TRANSACTION_PERIOD },
+    }),
+  );
 }

@@ -21,7 +21,7 @@ export interface TableSchema {
    * Global secondary indexes: keys only, or keys and the `include`d attributes.
    * Only writes that change a projected attribute are copied to the index.
    */
-  indexes: readonly { name: string; partitionKey: string; include?: readonly string[] }[];
+  indexes: readonly { name: string; partitionKey: string; sortKey?: string; include?: readonly string[] }[];
 }
 
 /** The invoice attributes the notification-token index carries (see InvoiceSnapshot). */
@@ -30,15 +30,26 @@ export const NOTIFICATION_INDEX_ATTRIBUTES = ['status', 'version', 'seqrVersion'
 export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
   invoices: {
     partitionKey: 'invoiceReference',
-    // What the notification path needs before it asks SEQR, so it reads the index alone (no second read).
-    indexes: [{ name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES }],
+    indexes: [
+      // What the notification path needs before it asks SEQR, so it reads the index alone (no second read).
+      { name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES },
+      // Sparse: only PAID invoices carry `transactionPeriod` (OPEN until a period takes them, then its id).
+      { name: 'byTransactionPeriod', partitionKey: 'transactionPeriod', sortKey: 'paidAt' },
+    ],
   },
   connections: {
     partitionKey: 'invoiceReference',
     sortKey: 'connectionId',
     indexes: [{ name: 'byConnectionId', partitionKey: 'connectionId' }],
   },
-  periods: { partitionKey: 'slot', indexes: [] },
+  periods: {
+    partitionKey: 'slot',
+    indexes: [
+      { name: 'byTransactionPeriodId', partitionKey: 'transactionPeriodId' },
+      // Every period item carries `listing` = "period" (documents do not): newest first by slot.
+      { name: 'bySlot', partitionKey: 'listing', sortKey: 'slot' },
+    ],
+  },
   sessions: { partitionKey: 'sessionId', indexes: [] },
   // Idempotency-Key records (src/core/idempotency/idempotency.ts), 24 h each.
   idempotency: { partitionKey: 'recordId', indexes: [] },

@@ -355,16 +355,22 @@ function toTransportError(operation: string, error: unknown, timeoutMs: number):
 
 let shared: SeqrClient | undefined;
 
-/** The process's one SEQR client, configured from the environment. */
-export function getSeqrClient(): SeqrClient {
-  shared ??= new SeqrClient({
+/** A SEQR client configured from the environment, with options of the caller's (e.g. a reportRetry of its own). */
+export function createSeqrClient(overrides: Partial<SeqrClientOptions> = {}): SeqrClient {
+  return new SeqrClient({
     endpointUrl: config.seqrEndpointUrl,
     terminalCredentials: seqrTerminalCredentials,
     resellerCredentials: seqrResellerCredentials,
     clientId: config.seqrClientId,
     clientReference: config.seqrClientReference,
     timeoutMs: config.seqrTimeoutMs,
+    ...overrides,
   });
+}
+
+/** The process's one SEQR client, configured from the environment. */
+export function getSeqrClient(): SeqrClient {
+  shared ??= createSeqrClient();
   return shared;
 }
 

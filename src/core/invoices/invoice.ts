@@ -37,6 +37,8 @@ export interface StoredInvoice {
   paidAt?: string;
   /** Epoch ms of the last getPaymentStatus asked for (one a second at most). */
   lastCheckedAt?: number;
+  /** Set when stored PAID: `OPEN` until a transaction period takes the invoice, then that period's transactionPeriodId. */
+  transactionPeriod?: string;
   /** Epoch seconds after which the item counts as gone (DynamoDB TTL). */
   expiresAt: number;
   /** Refunds by refundId (src/core/refunds/refunds.ts). */
