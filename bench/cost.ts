@@ -198,7 +198,8 @@ export function storeUnits(requests: readonly StoreRequest[], sizes: ItemSizes):
       read += request.consistent && !request.index ? steps : steps / 2;
     } else {
       write += Math.max(1, Math.ceil(size / 1024));
-      const indexes = TABLE_SCHEMAS[request.table as TableName]?.indexes.length ?? 0;
+      // A new item is in every index whose key it carries: not in a sparse one (set later, e.g. when PAID).
+      const indexes = TABLE_SCHEMAS[request.table as TableName]?.indexes.filter((index) => !index.sparse).length ?? 0;
       if (request.operation === 'PutItem' || request.operation === 'DeleteItem') write += indexes;
     }
   }

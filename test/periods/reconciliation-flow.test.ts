@@ -22,7 +22,7 @@ let stack: LocalStack & { logs: string[] };
 beforeAll(async () => {
   stack = await startTestStack({
     // Reports are not ready for 400 ms after the mark: the first executeReport (after a 100 ms pause) answers 2.
-    simulator: { reportNotReadyMs: 400 },
+    simulator: { reportNotReadyMs: 1_500 },
     env: {
       TRANSACTION_PERIOD_REPORT_PAUSE_MS: '100',
       TRANSACTION_PERIOD_REPORT_RETRY_MS: '150',

@@ -21,7 +21,7 @@ export interface TableSchema {
    * Global secondary indexes: keys only, or keys and the `include`d attributes.
    * Only writes that change a projected attribute are copied to the index.
    */
-  indexes: readonly { name: string; partitionKey: string; sortKey?: string; include?: readonly string[] }[];
+  indexes: readonly { name: string; partitionKey: string; sortKey?: string; include?: readonly string[]; /** Only items that carry the key are in it (not a new item's). */ sparse?: boolean }[];
 }
 
 /** The invoice attributes the notification-token index carries (see InvoiceSnapshot). */
@@ -34,7 +34,7 @@ export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
       // What the notification path needs before it asks SEQR, so it reads the index alone (no second read).
       { name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES },
       // Sparse: only PAID invoices carry `transactionPeriod` (OPEN until a period takes them, then its id).
-      { name: 'byTransactionPeriod', partitionKey: 'transactionPeriod', sortKey: 'paidAt' },
+      { name: 'byTransactionPeriod', partitionKey: 'transactionPeriod', sortKey: 'paidAt', sparse: true },
     ],
   },
   connections: {

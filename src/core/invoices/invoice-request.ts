@@ -193,7 +193,7 @@ export function priceRows(rows: readonly RowRequest[], currency: string, prefix 
     }
     const line = (negative ? -gross : gross) - discount;
     if (line >= limit || -line >= limit) {
-      throw new InvalidRequestError('invalid_field', `${at} must total less than ${MAX_AMOUNT_MAJOR} ${currency}.`, `${at}.quantity`);
+      throw new InvalidRequestError('invalid_field', `${at} must total less than ${MAX_AMOUNT_MAJOR} ${currency}.`, 'rows');
     }
     total += line;
     return {
