@@ -93,6 +93,12 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly transactionPeriodTimeZone?: string;
   /**
+   * SEQR reports fetched after each markTransactionPeriod and stored with the period
+   * (`Reconciliation/STD_RECON_003.xml` is the one reconciliation compares).
+   * @default ['Reconciliation/Shop.xml', 'Reconciliation/STD_RECON_003.xml']
+   */
+  readonly transactionPeriodReports?: string[];
+  /**
    * How long function and API access logs are kept.
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -359,6 +365,10 @@ export class SeqrWebshopPayments extends Construct {
         environment.SECURE_COOKIES = 'true';
       }
       if (spec.push) environment.WEBSOCKET_CALLBACK_URL = webSocketCallbackUrl;
+      if (name === 'transactionPeriod' && props.transactionPeriodReports) {
+        if (props.transactionPeriodReports.length === 0) throw new Error('transactionPeriodReports: name at least one report');
+        environment.TRANSACTION_PERIOD_REPORT_IDS = props.transactionPeriodReports.join(',');
+      }
 
       const common = {
         description: `SEQR webshop payments: ${name}`,

@@ -112,3 +112,15 @@ describe('When the stack is synthesized', () => {
     }
   });
 });
+
+describe('When a shop names its own reports', () => {
+  it('should pass them to the transaction-period function only', () => {
+    const custom = synthesizeApp({}, { transactionPeriodReports: ['Reconciliation/STD_RECON_003.xml', 'Reconciliation/STD_RECON_004.xml'] });
+    const env = (name: FunctionName) =>
+      (custom.template.toJSON().Resources[custom.logicalId(custom.stack.payments.functions[name]!)] as Resource).Properties.Environment.Variables;
+    expect(env('transactionPeriod').TRANSACTION_PERIOD_REPORT_IDS).toBe('Reconciliation/STD_RECON_003.xml,Reconciliation/STD_RECON_004.xml');
+    expect(env('transactionPeriods')).not.toHaveProperty('TRANSACTION_PERIOD_REPORT_IDS');
+    // Unset, the function's own default holds (Shop.xml and STD_RECON_003.xml).
+    expect(variables('transactionPeriod')).not.toHaveProperty('TRANSACTION_PERIOD_REPORT_IDS');
+  });
+});

@@ -95,6 +95,10 @@ describe('When the shop lists its periods', () => {
     expect(all.body.nextCursor).toBeUndefined();
     const order = all.body.periods.map((p: { slot: string }) => p.slot);
     expect(order).toEqual([...order].sort().reverse());
+    // A page that ends exactly at the last period says there is no next one.
+    const exact = await shopGet(stack, `/transaction-periods?limit=${order.length}`);
+    expect(exact.body.periods).toHaveLength(order.length);
+    expect(exact.body.nextCursor).toBeUndefined();
   });
 
   it('should refuse a cursor it never gave out, and a limit out of range, naming the field', async () => {

@@ -174,13 +174,15 @@ export async function listPeriods(limit: number, cursor?: string): Promise<Perio
       ExpressionAttributeNames: { '#listing': 'listing' },
       ExpressionAttributeValues: { ':listing': LISTING },
       ScanIndexForward: false,
-      Limit: limit,
+      // One more than asked: a next page exists only when it holds something.
+      Limit: limit + 1,
       ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
     }),
   );
-  const slots = (Items ?? []).map((item) => String(item.slot));
+  const slots = (Items ?? []).slice(0, limit).map((item) => String(item.slot));
   const periods = await batchGetPeriods(slots);
-  return { periods, ...(LastEvaluatedKey ? { cursor: encodeCursor(LastEvaluatedKey) } : {}) };
+  const more = (Items ?? []).length > limit || (LastEvaluatedKey !== undefined && slots.length > 0);
+  return { periods, ...(more && slots.length > 0 ? { cursor: encodeCursor({ slot: slots[slots.length - 1] }) } : {}) };
 }
 
 /** The periods of these slots, in this order (an index entry whose item is gone is left out). */

@@ -244,9 +244,14 @@ async function workOnPeriod(
 ): Promise<PeriodProgress> {
   const { store, clock, settings } = deps;
   const claimed = await store.claimWork(known.slot, claimId, clock.now(), settings.leaseMs);
-  if (!claimed || !needsWork(claimed)) {
-    if (!claimed) log.info('transaction period reports being fetched by another run');
-    return progressOf(claimed && claimed.transactionPeriodId ? (claimed as typeof known) : known, !claimed);
+  if (!claimed) {
+    log.info('transaction period reports being fetched by another run');
+    return progressOf(known, true);
+  }
+  if (!needsWork(claimed)) {
+    // Another run finished it meanwhile.
+    await store.releaseWork(known.slot, claimId);
+    return progressOf({ ...claimed, transactionPeriodId: claimed.transactionPeriodId ?? known.transactionPeriodId });
   }
   const period = claimed;
   const slot = period.slot;
