@@ -41,22 +41,43 @@ interface Driver {
   prepare(scene: Scene): Promise<() => Promise<unknown>>;
 }
 
-/** A sample-shop visitor: the session cookie the shop set. */
-async function shopVisitor(stack: LocalStack, items = 1): Promise<string> {
-  let cookie = '';
-  for (let i = 0; i < items; i++) {
-    const response = await fetch(`${stack.httpUrl}/shop/additem`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-      body: 'sku=coffee-beans',
-    });
-    await response.arrayBuffer();
-    const set = response.headers.getSetCookie()[0];
-    if (set) cookie = set.split(';')[0]!;
+/** A sample-shop visitor as a browser is: its session cookie and the page's form token. */
+interface ShopVisitor {
+  cookie: string;
+  formToken: string;
+}
+
+async function shopPage(stack: LocalStack, visitor: ShopVisitor): Promise<void> {
+  const response = await fetch(`${stack.httpUrl}/shop`, { redirect: 'manual', headers: visitor.cookie ? { cookie: visitor.cookie } : {} });
+  const set = response.headers.getSetCookie()[0];
+  if (set) visitor.cookie = set.split(';')[0]!;
+  visitor.formToken = /name="formToken" value="([^"]+)"/.exec(await response.text())?.[1] ?? '';
+}
+
+/** Posts a form as the shop's own page does: Origin and form token; follows the session cookie. */
+async function shopPost(stack: LocalStack, visitor: ShopVisitor, path: string, fields: Record<string, string>): Promise<Response> {
+  if (!visitor.formToken) await shopPage(stack, visitor);
+  const response = await fetch(`${stack.httpUrl}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(stack.httpUrl).origin, cookie: visitor.cookie },
+    body: new URLSearchParams({ ...fields, formToken: visitor.formToken }).toString(),
+  });
+  await response.arrayBuffer();
+  const set = response.headers.getSetCookie()[0];
+  if (set) {
+    visitor.cookie = set.split(';')[0]!;
+    visitor.formToken = '';
   }
-  if (!cookie) throw new Error('the sample shop set no session cookie');
-  return cookie;
+  return response;
+}
+
+async function shopVisitor(stack: LocalStack, items = 1): Promise<ShopVisitor> {
+  const visitor: ShopVisitor = { cookie: '', formToken: '' };
+  await shopPage(stack, visitor);
+  for (let i = 0; i < items; i++) await shopPost(stack, visitor, '/shop/additem', { sku: 'coffee-beans' });
+  if (!visitor.cookie) throw new Error('the sample shop set no session cookie');
+  return visitor;
 }
 
 async function shopGet(stack: LocalStack, path: string, cookie: string): Promise<string> {
@@ -82,6 +103,65 @@ export const DRIVERS: Record<string, Driver> = {
   'POST /invoices': {
     what: 'create an invoice (shop server)',
     prepare: async ({ stack }) => () => createInvoice(stack),
+  },
+  'PUT /invoices/{invoiceReference}': {
+    what: 'the shop updates an open invoice',
+    prepare: async ({ stack }) => {
+      const invoice = await createInvoice(stack);
+      return async () =>
+        (await fetch(`${stack.httpUrl}/invoices/${invoice.invoiceReference}`, { method: 'PUT', headers: { ...shopKey(stack), 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Order 1042 (updated)', currency: 'SEK', rows: [{ description: 'Coffee', quantity: '3', unitPrice: '25.00' }] }) })).text();
+    },
+  },
+  'POST /invoices/{invoiceReference}/cancel': {
+    what: 'the shop cancels an open invoice',
+    prepare: async ({ stack }) => {
+      const invoice = await createInvoice(stack);
+      return async () => (await fetch(`${stack.httpUrl}/invoices/${invoice.invoiceReference}/cancel`, { method: 'POST', headers: shopKey(stack) })).text();
+    },
+  },
+  'POST /invoices/{invoiceReference}/refunds': {
+    what: 'the shop refunds part of a paid invoice',
+    prepare: async ({ stack }) => {
+      const invoice = await paidInvoice(stack);
+      return async () =>
+        (
+          await fetch(`${stack.httpUrl}/invoices/${invoice.invoiceReference}/refunds`, {
+            method: 'POST',
+            headers: { ...shopKey(stack), 'content-type': 'application/json', 'idempotency-key': `bench-${invoice.invoiceReference}` },
+            body: JSON.stringify({ amount: { value: '1.00', currency: 'SEK' } }),
+          })
+        ).text();
+    },
+  },
+  'POST /invoices/{invoiceReference}/receipt': {
+    what: 'the shop sends a receipt for a paid invoice',
+    prepare: async ({ stack }) => {
+      const invoice = await paidInvoice(stack);
+      return async () => (await fetch(`${stack.httpUrl}/invoices/${invoice.invoiceReference}/receipt`, { method: 'POST', headers: shopKey(stack) })).text();
+    },
+  },
+  'POST /invoices/{invoiceReference}/commit': {
+    what: 'the shop commits a reservation (here: refused, not reserved)',
+    prepare: async ({ stack }) => {
+      const invoice = await createInvoice(stack);
+      return async () => (await fetch(`${stack.httpUrl}/invoices/${invoice.invoiceReference}/commit`, { method: 'POST', headers: shopKey(stack) })).text();
+    },
+  },
+  'POST /transaction-periods': {
+    what: 'the shop closes a transaction period (202; the run goes on)',
+    prepare: async ({ stack }) => async () => (await fetch(`${stack.httpUrl}/transaction-periods`, { method: 'POST', headers: shopKey(stack) })).text(),
+  },
+  'GET /transaction-periods': {
+    what: 'the shop lists transaction periods',
+    prepare: async ({ stack }) => async () => (await fetch(`${stack.httpUrl}/transaction-periods`, { headers: shopKey(stack) })).text(),
+  },
+  'GET /transaction-periods/{id}': {
+    what: 'the shop reads one transaction period (unknown here)',
+    prepare: async ({ stack }) => async () => (await fetch(`${stack.httpUrl}/transaction-periods/2031-01-01T00:00Z`, { headers: shopKey(stack) })).text(),
+  },
+  'GET /transaction-periods/{id}/reports/{reportId}': {
+    what: 'the shop reads a stored report (unknown here)',
+    prepare: async ({ stack }) => async () => (await fetch(`${stack.httpUrl}/transaction-periods/2031-01-01T00:00Z/reports/Shop.xml`, { headers: shopKey(stack) })).text(),
   },
   'GET /invoices/{invoiceReference}': {
     what: 'the shop reads an invoice',
@@ -123,41 +203,42 @@ export const DRIVERS: Record<string, Driver> = {
   'GET /shop': {
     what: 'sample shop: products (returning visitor)',
     prepare: async ({ stack }) => {
-      const cookie = await shopVisitor(stack);
-      return () => shopGet(stack, '/shop', cookie);
+      const visitor = await shopVisitor(stack);
+      return () => shopGet(stack, '/shop', visitor.cookie);
     },
   },
   'POST /shop/additem': {
     what: 'sample shop: add to cart',
     prepare: async ({ stack }) => {
-      const cookie = await shopVisitor(stack);
-      return async () =>
-        (
-          await fetch(`${stack.httpUrl}/shop/additem`, {
-            method: 'POST',
-            redirect: 'manual',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-            body: 'sku=mug',
-          })
-        ).arrayBuffer();
+      const visitor = await shopVisitor(stack);
+      return () => shopPost(stack, visitor, '/shop/additem', { sku: 'mug' });
+    },
+  },
+  'POST /shop/checkout': {
+    what: 'sample shop: checkout (creates the invoice)',
+    prepare: async ({ stack }) => {
+      const visitor = await shopVisitor(stack);
+      return () => shopPost(stack, visitor, '/shop/checkout', {});
     },
   },
   'GET /shop/checkout': {
-    what: 'sample shop: checkout (creates the invoice)',
+    what: 'sample shop: the checkout page (shows the invoice)',
     prepare: async ({ stack }) => {
-      const cookie = await shopVisitor(stack);
-      return () => shopGet(stack, '/shop/checkout', cookie);
+      const visitor = await shopVisitor(stack);
+      await shopPost(stack, visitor, '/shop/checkout', {});
+      return () => shopGet(stack, '/shop/checkout', visitor.cookie);
     },
   },
   'GET /shop/done': {
     what: 'sample shop: receipt page after paying',
     prepare: async ({ stack }) => {
-      const cookie = await shopVisitor(stack);
-      const page = await shopGet(stack, '/shop/checkout', cookie);
+      const visitor = await shopVisitor(stack);
+      await shopPost(stack, visitor, '/shop/checkout', {});
+      const page = await shopGet(stack, '/shop/checkout', visitor.cookie);
       const ref = /invoiceReference=(\d+)/.exec(page)?.[1];
       if (!ref) throw new Error('no invoice reference on the checkout page');
       await pay(stack, ref, true);
-      return () => shopGet(stack, '/shop/done', cookie);
+      return () => shopGet(stack, '/shop/done', visitor.cookie);
     },
   },
   $connect: {
