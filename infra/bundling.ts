@@ -58,7 +58,7 @@ export function paymentViewBuildCommand(inputDir: string, outputDir: string): st
 }
 
 /** Shell commands run after esbuild, copying the files a function reads from beside its bundle. */
-export function afterBundlingCommands(name: FunctionName, spec: FunctionSpec, inputDir: string, outputDir: string): string[] {
+export function afterBundlingCommands(name: string, spec: FunctionSpec, inputDir: string, outputDir: string): string[] {
   const commands: string[] = [];
   if (spec.seqr) {
     commands.push(`cp ${shellQuote(path.join(inputDir, WSDL_SOURCE))} ${shellQuote(path.join(outputDir, WSDL_FILE))}`);
@@ -68,7 +68,7 @@ export function afterBundlingCommands(name: FunctionName, spec: FunctionSpec, in
 }
 
 /** NodejsFunction bundling: local esbuild, minified ESM with source maps. */
-export function lambdaBundlingOptions(name: FunctionName, spec: FunctionSpec): BundlingOptions {
+export function lambdaBundlingOptions(name: string, spec: FunctionSpec): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: ESBUILD_TARGET,

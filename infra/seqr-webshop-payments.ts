@@ -109,11 +109,6 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Deploys the sample shop: the routes flagged `sampleShop` in the catalog, its function and the sessions table.
-   * @default false
-   */
-  readonly includeSampleShop?: boolean;
-  /**
    * A customer managed key for the tables.
    * @default the AWS managed key for DynamoDB
    */
@@ -180,6 +175,13 @@ export class SeqrWebshopPayments extends Construct {
   readonly webSocketUrl: string;
   /** The base of every invoice's `notificationUrl`: `<httpApiUrl>/seqr/notifications/`. */
   readonly notificationBaseUrl: string;
+  /** `https://<apiId>.execute-api.<region>.<suffix>/live`: the `@connections` endpoint functions post status frames to. */
+  readonly webSocketCallbackUrl: string;
+  /** SEQR's merchant API endpoint the functions call. */
+  readonly seqrEndpointUrl: string;
+  /** The exact browser origins allowed (CORS, the payment view's embedding pages). */
+  readonly allowedOrigins: readonly string[];
+  private readonly connectionsArn: string;
 
   constructor(scope: Construct, id: string, props: SeqrWebshopPaymentsProps = {}) {
     super(scope, id);
@@ -191,12 +193,11 @@ export class SeqrWebshopPayments extends Construct {
       // API Gateway's CORS takes exact origins only; the local stack's `http://localhost:*` form is for the local stack.
       if (/:\*$/.test(origin)) throw new Error(`allowedOrigins: "${origin}" is a port pattern; list exact origins (https://shop.example.com)`);
     }
-    const includeSampleShop = props.includeSampleShop ?? false;
     // Per route: the status route is polled once a second per open payment view without a socket.
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
 
-    // Which functions and tables this deployment has: the sample shop's are left out unless asked for.
-    const httpRoutes = HTTP_ROUTES.filter((route) => includeSampleShop || !route.sampleShop);
+    // Which functions and tables this deployment has: every function of the catalog.
+    const httpRoutes = HTTP_ROUTES;
     const deployed = new Set<FunctionName>([
       ...httpRoutes.map((route) => route.fn),
       ...Object.values(WEBSOCKET_ROUTES),
@@ -326,12 +327,15 @@ export class SeqrWebshopPayments extends Construct {
     this.httpApiUrl = Fn.join('', ['https://', executeApiHost(this.httpApi.apiId)]);
     this.webSocketUrl = Fn.join('', ['wss://', executeApiHost(this.webSocketApi.apiId), `/${WEBSOCKET_STAGE_NAME}`]);
     const webSocketCallbackUrl = Fn.join('', ['https://', executeApiHost(this.webSocketApi.apiId), `/${WEBSOCKET_STAGE_NAME}`]);
+    this.webSocketCallbackUrl = webSocketCallbackUrl;
+    this.seqrEndpointUrl = props.seqrEndpointUrl ?? SEQR_TEST_ENDPOINT_URL;
+    this.allowedOrigins = [...allowedOrigins];
     this.notificationBaseUrl = Fn.join('', [this.httpApiUrl, '/seqr/notifications/']);
-    const connectionsArn = stack.formatArn({
+    const connectionsArn = (this.connectionsArn = stack.formatArn({
       service: 'execute-api',
       resource: this.webSocketApi.apiId,
       resourceName: `${WEBSOCKET_STAGE_NAME}/POST/@connections/*`,
-    });
+    }));
 
     // ---- Functions ---------------------------------------------------------
     for (const name of names) {
@@ -353,7 +357,7 @@ export class SeqrWebshopPayments extends Construct {
       const environment: Record<string, string> = { NODE_OPTIONS, LOG_LEVEL: 'info' };
       for (const table of spec.tables) environment[TABLE_ENV[table]] = this.tables[table]!.tableName;
       if (spec.seqr) {
-        environment.SEQR_ENDPOINT_URL = props.seqrEndpointUrl ?? SEQR_TEST_ENDPOINT_URL;
+        environment.SEQR_ENDPOINT_URL = this.seqrEndpointUrl;
         environment.SEQR_CREDENTIALS_SECRET_ARN = this.terminalCredentialsSecret.secretArn;
       }
       if (spec.reseller) environment.SEQR_RESELLER_SECRET_ARN = this.resellerCredentialsSecret.secretArn;
@@ -494,8 +498,8 @@ export class SeqrWebshopPayments extends Construct {
       this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       'A transaction period was not closed after every retry: close it by hand (see the dead-letter queue)',
     );
-    // Every function that asks SEQR for a status may log it: the notification, the status poll, the shop's receipt.
-    const confirmingFunctions = (['seqrNotification', 'invoiceStatus', 'shop'] as const).filter((name) => this.logGroups[name]);
+    // Every function that asks SEQR for a status may log it: the notification and the status poll.
+    const confirmingFunctions = (['seqrNotification', 'invoiceStatus'] as const).filter((name) => this.logGroups[name]);
     const notConfirmedFilters = confirmingFunctions.map(
       (name) =>
         new logs.MetricFilter(this, name === 'seqrNotification' ? 'NotificationNotConfirmedFilter' : `${pascal(name)}NotConfirmedFilter`, {
@@ -559,6 +563,11 @@ export class SeqrWebshopPayments extends Construct {
     new CfnOutput(this, 'TerminalCredentialsSecretArn', { value: this.terminalCredentialsSecret.secretArn });
     new CfnOutput(this, 'ResellerCredentialsSecretArn', { value: this.resellerCredentialsSecret.secretArn });
     new CfnOutput(this, 'ShopApiKeySecretArn', { value: this.shopApiKeySecret.secretArn });
+  }
+
+  /** Lets a function of the shop's own post frames to this API's WebSocket connections (execute-api:ManageConnections on its stage). */
+  grantPostToConnections(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [this.connectionsArn] });
   }
 
   private placeholderSecret(

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { buildPaymentView } from '../web/build.js';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
 import { TABLE_ENV, type TableName } from '../src/catalog.js';
+import { SESSIONS_TABLE_ENV, SESSIONS_TABLE_SCHEMA } from '../examples/sample-shop/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
@@ -53,11 +54,13 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The sample shop's sessions table (examples/sample-shop), served beside the product's. */
+const SESSIONS_TABLE_NAME = 'seqr-sessions';
+
 const TABLE_NAMES: Record<TableName, string> = {
   invoices: 'seqr-invoices',
   connections: 'seqr-connections',
   periods: 'seqr-periods',
-  sessions: 'seqr-sessions',
   idempotency: 'seqr-idempotency',
 };
 
@@ -74,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamo: RunningDynamoDb = await startDynamoDb({ port: options.dynamoDbPort ?? 0, host, ...(options.dataPath ? { path: options.dataPath } : {}) });
     started.push(dynamo);
-    await createTables(dynamo.endpoint, TABLE_NAMES);
+    await createTables(dynamo.endpoint, TABLE_NAMES, { [SESSIONS_TABLE_NAME]: SESSIONS_TABLE_SCHEMA });
 
     const simulator = await startSeqrSimulator({
       port: options.simulatorPort ?? 8089,
@@ -120,6 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LAMBDA_ENDPOINT: lambda.url,
       TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
+      [SESSIONS_TABLE_ENV]: SESSIONS_TABLE_NAME,
       ...options.env,
     };
     // Handlers read their configuration from the environment, deployed and here alike.

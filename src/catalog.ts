@@ -50,7 +50,6 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
   },
   paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
-  shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 25 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -65,8 +64,6 @@ export interface HttpRoute {
   /** API Gateway route path; `{name}` is a path parameter. */
   path: string;
   fn: FunctionName;
-  /** Part of the sample shop: left out when the shop is not deployed. */
-  sampleShop?: boolean;
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
@@ -84,11 +81,6 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/transaction-periods', fn: 'transactionPeriods' },
   { method: 'GET', path: '/transaction-periods/{id}', fn: 'transactionPeriods' },
   { method: 'GET', path: '/transaction-periods/{id}/reports/{reportId}', fn: 'transactionPeriods' },
-  { method: 'GET', path: '/shop', fn: 'shop', sampleShop: true },
-  { method: 'POST', path: '/shop/additem', fn: 'shop', sampleShop: true },
-  { method: 'POST', path: '/shop/checkout', fn: 'shop', sampleShop: true },
-  { method: 'GET', path: '/shop/checkout', fn: 'shop', sampleShop: true },
-  { method: 'GET', path: '/shop/done', fn: 'shop', sampleShop: true },
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

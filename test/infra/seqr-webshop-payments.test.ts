@@ -14,6 +14,7 @@ import { FUNCTIONS, HTTP_ROUTES, TABLE_ENV, WEBSOCKET_ROUTES, type FunctionName,
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
 import { TABLE_SCHEMAS } from '../../src/adapters/dynamodb/schema.js';
 import { INLINE_CODE, synthesizeApp, type Synthesized } from './synth.js';
+import { SAMPLE_SHOP_ROUTES } from '../../examples/sample-shop/catalog.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -54,14 +55,14 @@ function functionResource(synth: Synthesized, name: FunctionName): Resource {
   return synth.template.toJSON().Resources[id] as Resource;
 }
 
-describe('When the app is synthesized with the sample shop asked for (-c includeSampleShop=true)', () => {
+describe('When the app is synthesized (the product construct alone)', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(','), includeSampleShop: 'true' });
+    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(',') });
   });
 
   describe('the tables', () => {
-    it('should create one table per schema: sessions included with the sample shop', () => {
+    it('should create one table per schema of the product', () => {
       synth.template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length);
     });
 
@@ -457,7 +458,7 @@ describe('When the construct is checked by cdk-nag without its acknowledgements'
   });
 });
 
-describe('When the sample shop is left out and the secrets already exist', () => {
+describe('When the construct is used alone and the secrets already exist', () => {
   let template: Template;
   let payments: SeqrWebshopPayments;
   const terminalArn = 'arn:aws:secretsmanager:eu-north-1:111122223333:secret:seqr-terminal-AbCdEf';
@@ -467,7 +468,6 @@ describe('When the sample shop is left out and the secrets already exist', () =>
     const stack = new Stack(app, 'WithoutShop');
     payments = new SeqrWebshopPayments(stack, 'Payments', {
       functionCode: () => INLINE_CODE,
-      includeSampleShop: false,
       seqrEndpointUrl: 'https://seqr.example.com/extclientproxy/service/v2',
       terminalCredentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Terminal', terminalArn),
       resellerCredentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Reseller', resellerArn),
@@ -477,13 +477,13 @@ describe('When the sample shop is left out and the secrets already exist', () =>
     template = Template.fromStack(stack);
   });
 
-  it('should deploy neither the shop’s routes, nor its function, nor the sessions table', () => {
+  it('should deploy nothing of the sample shop: no shop route, function or sessions table', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map((route) => route.Properties.RouteKey);
     expect(routeKeys.filter((key: string) => key.includes('/shop'))).toEqual([]);
-    expect(payments.functions.shop).toBeUndefined();
-    expect(payments.tables.sessions).toBeUndefined();
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
-    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length - 1);
+    expect(Object.keys(payments.functions).sort()).toEqual([...ALL_FUNCTIONS].sort());
+    expect(Object.keys(payments.tables).sort()).toEqual(Object.keys(TABLE_SCHEMAS).sort());
+    template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length);
+    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
   });
 
   it('should create only the shop key secret and pass the given ARNs to the functions', () => {
@@ -549,13 +549,29 @@ describe('When a shop configures the construct', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 4);
   });
 
+  it('should add the sample shop (its own construct) beside the payments when asked for, leaving the product construct as it was', () => {
+    const { template, stack, logicalId } = synthesizeApp({ includeSampleShop: 'true' });
+    const shop = stack.sampleShop!;
+    expect(shop).toBeDefined();
+    expect(Object.keys(stack.payments.functions).sort()).toEqual([...ALL_FUNCTIONS].sort());
+    template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length + 1);
+    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 1);
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map((route) => route.Properties.RouteKey);
+    expect(routeKeys.filter((key: string) => key.includes('/shop')).sort()).toEqual(SAMPLE_SHOP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    const fn = template.toJSON().Resources[logicalId(shop.function)] as Resource;
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      SESSIONS_TABLE: { Ref: logicalId(shop.sessionsTable) },
+      INVOICES_TABLE: { Ref: logicalId(stack.payments.tables.invoices!) },
+      CONNECTIONS_TABLE: { Ref: logicalId(stack.payments.tables.connections!) },
+    });
+  });
+
   it('should count unconfirmed payments from every function that asks SEQR for a status, into one alarm', () => {
-    const { template } = synthesizeApp({ includeSampleShop: 'true' });
+    const { template } = synthesizeApp();
     const filters = template.findResources('AWS::Logs::MetricFilter');
     const metrics = Object.values(filters).map((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]!.MetricName);
     // The transaction period's own filters (test/infra/transaction-periods.test.ts) aside.
     expect(metrics.filter((name) => !['TransactionPeriodReportsPending', 'ReconciliationDifferences'].includes(name))).toEqual([
-      'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
     ]);

@@ -13,7 +13,7 @@ import { transactionPeriodDeps } from '../../src/handlers/schedule/transaction-p
 import { closeTransactionPeriod } from '../../src/core/periods/transaction-period.js';
 import { getPeriod } from '../../src/adapters/dynamodb/periods.js';
 
-const TABLES: Record<TableName, string> = { invoices: 'bw-invoices', connections: 'bw-connections', periods: 'bw-periods', sessions: 'bw-sessions', idempotency: 'bw-idempotency' };
+const TABLES: Record<TableName, string> = { invoices: 'bw-invoices', connections: 'bw-connections', periods: 'bw-periods', idempotency: 'bw-idempotency' };
 let dynamo: RunningDynamoDb;
 let simulator: RunningSimulator;
 
