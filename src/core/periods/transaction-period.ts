@@ -363,13 +363,15 @@ async function reconcile(
   }
   // One line per difference, for the alarm and for whoever looks into it.
   for (const difference of differences) log.warn(RECONCILIATION_DIFFERENCE_MESSAGE, { ...difference });
-  const { state, reportId, seqrRows, otherTerminalRows, refundRows, storedInvoices, matched, byKind, seqrSalesTotal, storedTotals } = summary;
+  const { state, reportId, seqrRows, otherTerminalRows, refundRows, storedRefunds, matchedRefunds, storedInvoices, matched, byKind, seqrSalesTotal, storedTotals } = summary;
   log[differences.length > 0 ? 'warn' : 'info'](RECONCILIATION_SUMMARY_MESSAGE, {
     state,
     reportId,
     seqrRows,
     otherTerminalRows,
     refundRows,
+    storedRefunds,
+    matchedRefunds,
     storedInvoices,
     matched,
     differences: differences.length,
