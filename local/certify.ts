@@ -481,7 +481,7 @@ async function main(): Promise<number> {
         }
         const summary = period?.reconciliation;
         if (!summary) throw new Error('no reconciliation stored');
-        const text = `${summary.state}: ${summary.matched} matched, ${summary.differences} difference(s) ${JSON.stringify(summary.byKind)}`;
+        const text = `${summary.state}: ${summary.matched} payment(s) and ${summary.matchedRefunds ?? 0} of ${summary.storedRefunds ?? 0} refund(s) matched, ${summary.differences} difference(s) ${JSON.stringify(summary.byKind)}`;
         // On SEQR's shared test terminal other testers' sales show up: informative there, required against the simulator.
         if (summary.state !== 'done' || summary.differences !== 0) throw new Error(text);
         return text;
