@@ -139,6 +139,50 @@ export function invoiceExpiry(now = Date.now()): number {
   return epochSeconds(now) + config.invoiceRetentionDays * 86_400;
 }
 
+/** The invoices of these references, by reference (consistent reads, 100 at a time). */
+async function invoicesByReference(references: readonly string[]): Promise<Map<string, StoredInvoice>> {
+  const found = new Map<string, StoredInvoice>();
+  for (let i = 0; i < references.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = references.slice(i, i + 100).map((invoiceReference) => ({ invoiceReference }));
+    for (let round = 0; keys && keys.length > 0; round++) {
+      if (round >= 8) throw new Error('invoices store: batch reads left unprocessed keys');
+      const { Responses, UnprocessedKeys } = await documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName('invoices')]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[tableName('invoices')] ?? []) found.set(String(item.invoiceReference), item as StoredInvoice);
+      keys = UnprocessedKeys?.[tableName('invoices')]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return found;
+}
+
+/** `refundListing` of an invoice with a SUCCEEDED refund: the partition of the byRefundCompletedAt index. */
+export const REFUND_LISTING = 'refund';
+
+/**
+ * Invoices with a refund completed after `after` (ISO 8601; all when undefined):
+ * the byRefundCompletedAt index, sorted by each invoice's last refund's completedAt.
+ */
+export async function invoicesRefundedAfter(after: string | undefined): Promise<StoredInvoice[]> {
+  const references: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName('invoices'),
+        IndexName: 'byRefundCompletedAt',
+        KeyConditionExpression: after ? 'refundListing = :listing AND lastRefundCompletedAt > :after' : 'refundListing = :listing',
+        ExpressionAttributeValues: { ':listing': REFUND_LISTING, ...(after ? { ':after': after } : {}) },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) references.push(String(item.invoiceReference));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const found = await invoicesByReference(references);
+  return references.flatMap((reference) => (found.has(reference) ? [found.get(reference)!] : []));
+}
+
 /**
  * The PAID invoices of a transaction period (or, for OPEN, of none yet), oldest
  * payment first; `paidUpTo` (ISO 8601) leaves out later ones.
@@ -160,18 +204,7 @@ export async function invoicesInTransactionPeriod(transactionPeriod: string, pai
     start = page.LastEvaluatedKey;
   } while (start);
 
-  const found = new Map<string, StoredInvoice>();
-  for (let i = 0; i < references.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = references.slice(i, i + 100).map((invoiceReference) => ({ invoiceReference }));
-    for (let round = 0; keys && keys.length > 0; round++) {
-      if (round >= 8) throw new Error('invoices store: batch reads left unprocessed keys');
-      const { Responses, UnprocessedKeys } = await documentClient().send(
-        new BatchGetCommand({ RequestItems: { [tableName('invoices')]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of Responses?.[tableName('invoices')] ?? []) found.set(String(item.invoiceReference), item as StoredInvoice);
-      keys = UnprocessedKeys?.[tableName('invoices')]?.Keys as Record<string, unknown>[] | undefined;
-    }
-  }
+  const found = await invoicesByReference(references);
   // The index lags the table: keep only what the item itself says.
   return references.flatMap((reference) => {
     const invoice = found.get(reference);

@@ -8,6 +8,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredInvoice } from '../../core/invoices/invoice.js';
 import type { RefundStore } from '../../core/refunds/refunds.js';
 import { documentClient, tableName, writeIf } from './dynamo.js';
+import { REFUND_LISTING } from './invoices.js';
 
 function minor(value: bigint | number): number {
   const n = Number(value);
@@ -54,10 +55,19 @@ export const dynamoRefundStore: RefundStore = {
         new UpdateCommand({
           TableName: tableName('invoices'),
           Key: { invoiceReference },
-          UpdateExpression: 'SET refunds.#id.#state = :succeeded, refunds.#id.ersReference = :ers, refunds.#id.completedAt = :now',
+          // refundListing and lastRefundCompletedAt put the invoice in the byRefundCompletedAt index, for reconciliation.
+          UpdateExpression:
+            'SET refunds.#id.#state = :succeeded, refunds.#id.ersReference = :ers, refunds.#id.completedAt = :now, refundListing = :listing, lastRefundCompletedAt = :now',
           ConditionExpression: 'refunds.#id.#state IN (:pending, :unknown)',
           ExpressionAttributeNames: { '#id': refundId, '#state': 'state' },
-          ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED', ':ers': ersReference, ':now': new Date(now).toISOString(), ':pending': 'PENDING', ':unknown': 'UNKNOWN' },
+          ExpressionAttributeValues: {
+            ':succeeded': 'SUCCEEDED',
+            ':ers': ersReference,
+            ':now': new Date(now).toISOString(),
+            ':pending': 'PENDING',
+            ':unknown': 'UNKNOWN',
+            ':listing': REFUND_LISTING,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -34,6 +34,8 @@ export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
       { name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES },
       // Sparse: only PAID invoices carry `transactionPeriod` (OPEN until a period takes them, then its id).
       { name: 'byTransactionPeriod', partitionKey: 'transactionPeriod', sortKey: 'paidAt', sparse: true },
+      // Sparse: only invoices with a SUCCEEDED refund carry `refundListing`; by their last refund's time, for reconciliation.
+      { name: 'byRefundCompletedAt', partitionKey: 'refundListing', sortKey: 'lastRefundCompletedAt', sparse: true },
     ],
   },
   connections: {
