@@ -322,7 +322,7 @@ async function main(): Promise<number> {
     lambdaPort: 0,
     ...(process.env.SEQR_CERTIFY_PUBLIC_BASE_URL ? { publicBaseUrl: process.env.SEQR_CERTIFY_PUBLIC_BASE_URL } : {}),
     // The simulator's report is not ready for a moment after the mark, as SEQR's: code 2 shows up in step 6.
-    simulator: { reportNotReadyMs: fast ? 1_000 : 4_000, log: () => undefined },
+    simulator: { reportNotReadyMs: fast ? 2_500 : 4_000, log: () => undefined },
     env: {
       ...seqrEnv,
       ...(fast ? { TRANSACTION_PERIOD_REPORT_PAUSE_MS: '500', TRANSACTION_PERIOD_REPORT_RETRY_MS: '500' } : {}),
