@@ -94,6 +94,24 @@ function acknowledgeWildcardResources(role: iam.IRole, accept: (resource: string
   for (const resource of accepted) acknowledge(role, `IAM5[Resource::${resource}]`, reason);
 }
 
+/**
+ * Acknowledges the IAM5 finding of a role allowed to post to the payments'
+ * WebSocket connections (`grantPostToConnections`, or a function of the
+ * construct's own that pushes).
+ */
+export function acknowledgePostToConnections(role: iam.IRole, payments: SeqrWebshopPayments): void {
+  // POST on this API's live stage, @connections/* of any connection: matched by what the resource is, in
+  // whatever form the stack resolves it (literal account and region with an env, pseudo parameters without).
+  const webSocketApi = `<${logicalIdOf(payments.webSocketApi)}>`;
+  const isConnectionsOfThisApi = (resource: string) =>
+    resource.startsWith('arn:') && resource.includes(`:execute-api:`) && resource.endsWith(`:${webSocketApi}/${WEBSOCKET_STAGE_NAME}/POST/@connections/*`);
+  acknowledgeWildcardResources(
+    role,
+    isConnectionsOfThisApi,
+    "Connection ids exist only at run time; the grant is limited to POST on this API's own stage (@connections of the live stage only).",
+  );
+}
+
 /** Acknowledges the AwsSolutions findings the construct's design accepts. */
 export function acknowledgeAcceptedFindings(payments: SeqrWebshopPayments): void {
   const created = [payments.terminalCredentialsSecret, payments.resellerCredentialsSecret, payments.shopApiKeySecret].filter(
@@ -131,19 +149,10 @@ export function acknowledgeAcceptedFindings(payments: SeqrWebshopPayments): void
     );
   }
 
-  // POST on this API's live stage, @connections/* of any connection: matched by what the resource is, in
-  // whatever form the stack resolves it (literal account and region with an env, pseudo parameters without).
-  const webSocketApi = `<${logicalIdOf(payments.webSocketApi)}>`;
-  const isConnectionsOfThisApi = (resource: string) =>
-    resource.startsWith('arn:') && resource.includes(`:execute-api:`) && resource.endsWith(`:${webSocketApi}/${WEBSOCKET_STAGE_NAME}/POST/@connections/*`);
   for (const [name, fn] of Object.entries(payments.functions) as [FunctionName, lambda.Function][]) {
     const spec: FunctionSpec = FUNCTIONS[name];
     if (!fn.role || !spec.push) continue;
-    acknowledgeWildcardResources(
-      fn.role,
-      isConnectionsOfThisApi,
-      'Connection ids exist only at run time; the grant is limited to POST on this API\'s own stage (@connections of the live stage only).',
-    );
+    acknowledgePostToConnections(fn.role, payments);
   }
 
   const transactionPeriodVersions = `<${logicalIdOf(payments.functions.transactionPeriod!)}.Arn>:*`;

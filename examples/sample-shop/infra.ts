@@ -8,7 +8,7 @@
  *   new SampleShop(this, 'SampleShop', { payments });
  */
 import path from 'node:path';
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -20,14 +20,9 @@ import { Construct } from 'constructs';
 import { TABLE_ENV } from '../../src/catalog.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../../src/adapters/dynamodb/schema.js';
 import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from '../../infra/bundling.js';
+import { acknowledgePostToConnections } from '../../infra/nag-suppressions.js';
 import type { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
 import { SAMPLE_SHOP_FUNCTION, SAMPLE_SHOP_ROUTES, SESSIONS_TABLE_ENV, SESSIONS_TABLE_SCHEMA } from './catalog.js';
-
-function logicalIdOf(construct: Construct): string {
-  const resource = construct.node.defaultChild as CfnResource;
-  const stack = Stack.of(construct);
-  return String(stack.resolve(stack.getLogicalId(resource)));
-}
 
 export interface SampleShopProps {
   /** The payments the shop takes: its invoices table, HTTP API, SEQR terminal and WebSocket connections. */
@@ -125,10 +120,6 @@ export class SampleShop extends Construct {
     const acknowledge = (rule: string, reason: string, scope: Construct = this) =>
       Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
     acknowledge('L1', 'Node.js 22 is the runtime the bundles target and are tested on.', this.function);
-    acknowledge(
-      'IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<' + logicalIdOf(payments.webSocketApi) + '>/live/POST/@connections/*]',
-      'Connection ids exist only at run time; the grant is POST on the payments’ own WebSocket stage only.',
-      role,
-    );
+    acknowledgePostToConnections(role, payments);
   }
 }

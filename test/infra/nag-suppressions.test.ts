@@ -34,7 +34,9 @@ function synthWithNag(env: Environment | undefined, extend?: (stack: SeqrWebshop
   const app = new App({ outdir });
   const stack = new SeqrWebshopPaymentsStack(app, 'SeqrWebshopPayments', {
     ...(env ? { env } : {}),
-    payments: { functionCode: () => INLINE_CODE, includeSampleShop: true },
+    payments: { functionCode: () => INLINE_CODE },
+    includeSampleShop: true,
+    sampleShopCode: INLINE_CODE,
   });
   extend?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
