@@ -12,7 +12,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../src/catalog.js';
+import { buildFunctionAsset } from '../../infra/build-package.js';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT, WSDL_SOURCE } from '../../infra/bundling.js';
+import { FUNCTIONS } from '../../src/catalog.js';
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
 import { INLINE_CODE } from './synth.js';
 
@@ -76,6 +78,20 @@ describe('When functions are bundled for real with local esbuild', () => {
   it('should put payment-view.js beside the payment-view bundle', () => {
     const script = readFileSync(path.join(assetDirs.paymentView, 'payment-view.js'), 'utf8');
     expect(script.length).toBeGreaterThan(1000);
+  });
+
+  it('should write, through npm run build, the same bytes as the prebuilt bundles the package ships', async () => {
+    // Beside the assets (the same depth), so that even the source maps' relative paths agree.
+    for (const name of BUNDLED) {
+      const prebuilt = path.join(outdir, `prebuilt-${name}`);
+      await buildFunctionAsset(name, FUNCTIONS[name], prebuilt);
+      const files = readdirSync(assetDirs[name]).sort();
+      expect(readdirSync(prebuilt).sort(), name).toEqual(files);
+      expect(files).toContain('index.mjs');
+      for (const file of files) {
+        expect(readFileSync(path.join(prebuilt, file)).equals(readFileSync(path.join(assetDirs[name], file))), `${name}/${file}`).toBe(true);
+      }
+    }
   });
 
   it('should load in plain Node.js as an ES module exporting the handler', () => {
