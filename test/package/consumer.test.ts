@@ -80,12 +80,14 @@ app.synth();
 
 const TS_APP = `import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { SeqrWebshopPayments, type FunctionName, type SeqrWebshopPaymentsProps } from '${PACKAGE}';
+import { acknowledgeAcceptedFindings } from '${PACKAGE}/nag-suppressions';
 
 const app = new App();
 const stack = new Stack(app, 'ShopPayments', { env: { account: '111122223333', region: 'eu-north-1' } });
 const memory: Partial<Record<FunctionName, number>> = { seqrNotification: 1024 };
 const props: SeqrWebshopPaymentsProps = { allowedOrigins: ['https://shop.example.com'], functionMemorySize: memory, logLevel: 'warn' };
 const payments = new SeqrWebshopPayments(stack, 'Payments', props);
+acknowledgeAcceptedFindings(payments);
 new CfnOutput(stack, 'HttpApiUrl', { value: payments.httpApiUrl });
 new CfnOutput(stack, 'ShopApiKeySecretArn', { value: payments.shopApiKeySecret.secretArn });
 
@@ -182,7 +184,7 @@ describe(`When the packed ${PACKAGE} is installed into a new CDK app`, () => {
       const manifest = JSON.parse(readFileSync(path.join(appDir, 'node_modules', PACKAGE, 'package.json'), 'utf8'));
       expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
       expect(manifest.dependencies ?? {}).toEqual({});
-      const targets = [manifest.main, manifest.types, manifest.exports['.'].types, manifest.exports['.'].default];
+      const targets = [manifest.main, manifest.types, ...['.', './nag-suppressions'].flatMap((entry) => [manifest.exports[entry].types, manifest.exports[entry].default])];
       for (const target of targets) expect(tarballFiles, target).toContain(path.posix.normalize(target));
     });
 
@@ -201,6 +203,7 @@ describe(`When the packed ${PACKAGE} is installed into a new CDK app`, () => {
         }
       };
       visit(path.join(root, 'dist/infra/seqr-webshop-payments.d.ts'));
+      visit(path.join(root, 'dist/infra/nag-suppressions.d.ts'));
       expect(seen.size).toBeGreaterThan(1);
       expect([...bare].filter((spec) => !/^(aws-cdk-lib(\/.*)?|constructs)$/.test(spec))).toEqual([]);
     });
