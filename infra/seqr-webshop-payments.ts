@@ -89,6 +89,7 @@ export type { FunctionName, TableName } from '../src/catalog.js';
  */
 export type FunctionCodeOverride = (name: FunctionName, spec: FunctionSpec) => lambda.Code | undefined;
 
+/** How a `SeqrWebshopPayments` is configured; every prop is optional. */
 export interface SeqrWebshopPaymentsProps {
   /**
    * SEQR's merchant SOAP endpoint (HTTPS in production; the production URL comes from Seamless).
