@@ -12,6 +12,19 @@ import type { FunctionName, FunctionSpec } from '../src/catalog.js';
 /** The repository root: entries in the catalog are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Where `npm run build` writes each function's production bundle, one folder per
+ * function (`dist/assets/<name>/index.mjs`, the WSDL or payment-view.js beside it).
+ */
+export const PACKAGE_ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'assets');
+
+/**
+ * The prebuilt bundles beside this module: `dist/assets/` when it runs compiled
+ * from the installed package (dist/infra/bundling.js), a folder that does not
+ * exist when it runs from source (infra/bundling.ts), where functions are bundled.
+ */
+export const PREBUILT_ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
+
 /** esbuild target matching the Lambda runtime (Node.js 22). */
 export const ESBUILD_TARGET = 'node22';
 

@@ -161,4 +161,15 @@ export function acknowledgeAcceptedFindings(payments: SeqrWebshopPayments): void
     (resource) => resource === transactionPeriodVersions,
     "EventBridge Scheduler's Lambda target grants invoke on the transaction-period function and its versions (`<arn>:*`): one function, no other.",
   );
+
+  // With `tracing` on, Lambda's X-Ray grant: trace segments have no resource-level permissions.
+  for (const fn of Object.values(payments.functions)) {
+    if (fn.role && (fn.node.defaultChild as lambda.CfnFunction | undefined)?.tracingConfig) {
+      acknowledge(
+        fn.role,
+        'IAM5[Resource::*]',
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so Lambda grants them on * (only these two write actions).',
+      );
+    }
+  }
 }

@@ -3,9 +3,16 @@
  * functions of `src/catalog.ts`, the HTTP and WebSocket APIs, the SEQR
  * secrets, the nightly transaction period and the alarms that say when a
  * payment needs a human.
+ *
+ * Installed as the `seqr-webshop-aws` package, the construct deploys the
+ * function bundles `npm run build` wrote beside it (`dist/assets/<function>/`,
+ * `Code.fromAsset`: no esbuild, no Docker in the shop's app). Run from this
+ * repository's sources, it bundles each function with local esbuild
+ * (NodejsFunction) through the same options.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -34,7 +41,7 @@ import {
   type TableName,
 } from '../src/catalog.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
-import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
+import { BUNDLE_FILE, NODE_OPTIONS, PREBUILT_ASSETS_DIR, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
 import {
   PERIOD_WORK_FAILED_MESSAGE,
   RECONCILIATION_DIFFERENCE_MESSAGE,
@@ -45,16 +52,44 @@ import {
 
 /** SEQR's public test endpoint (the plugins' default). */
 export const SEQR_TEST_ENDPOINT_URL = 'https://extdev.seqr.com/extclientproxy/service/v2';
+/** When the transaction period is closed unless told otherwise: midnight (EventBridge Scheduler cron). */
 export const DEFAULT_TRANSACTION_PERIOD_SCHEDULE = 'cron(0 0 * * ? *)';
+/** The time zone of the default transaction-period schedule. */
 export const DEFAULT_TRANSACTION_PERIOD_TIME_ZONE = 'Europe/Stockholm';
 /** The WebSocket stage browsers connect to: `wss://…/live`. */
 export const WEBSOCKET_STAGE_NAME = 'live';
 /** The message the notification function logs when SEQR could not be asked within its 20 s window. */
 export const NOTIFICATION_NOT_CONFIRMED_MESSAGE = 'notification not confirmed';
 
-/** Swaps a function's bundled code for other code (unit tests: `Code.fromInline`); `undefined` bundles it. */
+/** The CloudWatch namespace of the construct's log metrics unless `metricNamespace` names another. */
+export const DEFAULT_METRIC_NAMESPACE = 'SeqrWebshopPayments';
+/** The metric counting notifications that could not be confirmed with SEQR. */
+export const NOTIFICATIONS_NOT_CONFIRMED_METRIC = 'NotificationsNotConfirmed';
+/**
+ * The dimension every log metric of the construct carries: the construct's path
+ * (`this.node.path`), which the functions put on each log line as `instance`.
+ */
+export const INSTANCE_DIMENSION = 'Instance';
+/** Requests per second (steady rate and burst) each API stage allows unless `throttle` says otherwise. */
+export const DEFAULT_THROTTLE: Readonly<apigwv2.ThrottleSettings> = { rateLimit: 500, burstLimit: 1000 };
+/** Memory of a function that speaks SEQR (SOAP parsing) unless the catalog or the props say otherwise, in MiB. */
+export const DEFAULT_SEQR_MEMORY_MIB = 512;
+/** Memory of every other function unless the catalog or the props say otherwise, in MiB. */
+export const DEFAULT_MEMORY_MIB = 256;
+
+/** The functions' log levels (`LOG_LEVEL`): lines below it are not written. */
+export type FunctionLogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LOG_LEVELS: readonly FunctionLogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export type { FunctionName, TableName } from '../src/catalog.js';
+
+/**
+ * Swaps a function's bundled code for other code (unit tests: `Code.fromInline`); `undefined` bundles it.
+ * @internal
+ */
 export type FunctionCodeOverride = (name: FunctionName, spec: FunctionSpec) => lambda.Code | undefined;
 
+/** How a `SeqrWebshopPayments` is configured; every prop is optional. */
 export interface SeqrWebshopPaymentsProps {
   /**
    * SEQR's merchant SOAP endpoint (HTTPS in production; the production URL comes from Seamless).
@@ -119,19 +154,46 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Requests per second allowed on each API stage (steady rate and burst).
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * Requests per second allowed on each route of both API stages (steady rate and burst). The
+   * status route is polled once a second per open payment view without a socket.
+   * @default DEFAULT_THROTTLE, `{ rateLimit: 500, burstLimit: 1000 }`
    */
   readonly throttle?: apigwv2.ThrottleSettings;
   /**
-   * CloudWatch namespace of the metric counting unconfirmed SEQR notifications.
-   * @default 'SeqrWebshopPayments'
+   * CloudWatch namespace of the metrics counted from the functions' logs (unconfirmed
+   * notifications, pending reports, reconciliation differences). Each metric also carries the
+   * dimension `Instance` (the construct's path), so two instances never share an alarm.
+   * @default DEFAULT_METRIC_NAMESPACE, `'SeqrWebshopPayments'`
    */
   readonly metricNamespace?: string;
   /**
-   * Replaces the bundled code of some or all functions. Unit tests pass
+   * Lambda active tracing (AWS X-Ray) for every function: `true` is `lambda.Tracing.ACTIVE`.
+   * Active tracing grants each function's role `xray:PutTraceSegments` and `xray:PutTelemetryRecords`.
+   * @default false (no tracing configuration: Lambda's default, PassThrough)
+   */
+  readonly tracing?: boolean | lambda.Tracing;
+  /**
+   * The functions' log level (their `LOG_LEVEL`): `debug` adds a line per step, `warn` and
+   * `error` keep only trouble.
+   * @default 'info'
+   */
+  readonly logLevel?: FunctionLogLevel;
+  /**
+   * Memory of every function, in MiB (128–10240); `functionMemorySize` overrides it per function.
+   * @default the catalog's `memoryMiB` of the function, else DEFAULT_SEQR_MEMORY_MIB (512) for
+   * functions that speak SEQR and DEFAULT_MEMORY_MIB (256) for the others
+   */
+  readonly memorySize?: number;
+  /**
+   * Memory of single functions, in MiB, by catalog name (e.g. `{ seqrNotification: 1024 }`).
+   * @default none: every function gets `memorySize` or its default
+   */
+  readonly functionMemorySize?: Partial<Record<FunctionName, number>>;
+  /**
+   * Replaces the code of some or all functions. Unit tests pass
    * `() => lambda.Code.fromInline('…')` to synthesize without esbuild.
-   * @default every function is bundled from its catalog entry with local esbuild
+   * @default the prebuilt bundle of the installed package, else bundled from source with local esbuild
+   * @internal
    */
   readonly functionCode?: FunctionCodeOverride;
 }
@@ -152,23 +214,51 @@ const TABLE_ITEM_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/**
+ * SEQR mobile payments for a web shop: DynamoDB tables, one Lambda function per
+ * entry of the catalog (`src/catalog.ts`), an HTTP API for the shop, SEQR and
+ * the browser, a WebSocket API that pushes invoice statuses, the SEQR secrets,
+ * a scheduled transaction period with its dead-letter queue, and alarms.
+ *
+ * The construct makes no stack outputs: the app exports what it needs from the
+ * public members (`httpApiUrl`, `webSocketUrl`, `notificationBaseUrl`, the
+ * secrets' ARNs).
+ *
+ * @example
+ * const payments = new SeqrWebshopPayments(stack, 'Payments', { allowedOrigins: ['https://shop.example.com'] });
+ * new CfnOutput(stack, 'HttpApiUrl', { value: payments.httpApiUrl });
+ */
 export class SeqrWebshopPayments extends Construct {
+  /** The tables by name (invoices, connections, idempotency, periods, and sessions with the sample shop). */
   readonly tables: Partial<Record<TableName, dynamodb.Table>> = {};
+  /** The deployed functions by catalog name. */
   readonly functions: Partial<Record<FunctionName, lambda.Function>> = {};
+  /** Each function's log group, by catalog name. */
   readonly logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
+  /** The HTTP API: shop routes, SEQR notifications, the status route and `payment-view.js`. */
   readonly httpApi: apigwv2.HttpApi;
+  /** The HTTP API's auto-deployed, throttled `$default` stage with JSON access logs. */
   readonly httpStage: apigwv2.HttpStage;
+  /** The WebSocket API browsers subscribe on (`$connect`, `$disconnect`, `$default`, `subscribe`). */
   readonly webSocketApi: apigwv2.WebSocketApi;
+  /** The WebSocket API's auto-deployed stage, `live` (WEBSOCKET_STAGE_NAME). */
   readonly webSocketStage: apigwv2.WebSocketStage;
+  /** The SEQR terminal credentials `{"terminalId","password"}`: the one given, or the one created. */
   readonly terminalCredentialsSecret: secretsmanager.ISecret;
+  /** The SEQR RESELLERUSER credentials `{"resellerId","userId","password"}`: the one given, or the one created. */
   readonly resellerCredentialsSecret: secretsmanager.ISecret;
+  /** The shop key `{"shopApiKey"}`: the one given, or the one created with a generated key. */
   readonly shopApiKeySecret: secretsmanager.ISecret;
-  /** Scheduled transaction-period runs that failed after every retry. */
+  /** Scheduled transaction-period runs that failed after every retry (kept 14 days; follows `removalPolicy`). */
   readonly deadLetterQueue: sqs.Queue;
+  /** The EventBridge Scheduler schedule that closes the transaction period. */
   readonly transactionPeriodSchedule: scheduler.Schedule;
   /** The role EventBridge Scheduler assumes to invoke the transaction-period function. */
   readonly transactionPeriodSchedulerRole: iam.Role;
+  /** Every alarm the construct made (function errors and throttles, dead letters, API 5xx, log metrics). */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Notifications that could not be confirmed with SEQR within its 20 s window, from this instance's logs only. */
+  readonly notificationsNotConfirmedMetric: cloudwatch.Metric;
   /** `https://<apiId>.execute-api.<region>.<suffix>` (no trailing slash). */
   readonly httpApiUrl: string;
   /** `wss://<apiId>.execute-api.<region>.<suffix>/live`. */
@@ -183,6 +273,11 @@ export class SeqrWebshopPayments extends Construct {
   readonly allowedOrigins: readonly string[];
   private readonly connectionsArn: string;
 
+  /**
+   * @param scope where the construct goes (usually a Stack)
+   * @param id the construct's id; it also names the APIs (`<stackName>-<id>-http`, `<stackName>-<id>-websocket`)
+   * @param props what to configure; every prop has a default
+   */
   constructor(scope: Construct, id: string, props: SeqrWebshopPaymentsProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -194,7 +289,22 @@ export class SeqrWebshopPayments extends Construct {
       if (/:\*$/.test(origin)) throw new Error(`allowedOrigins: "${origin}" is a port pattern; list exact origins (https://shop.example.com)`);
     }
     // Per route: the status route is polled once a second per open payment view without a socket.
-    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    const throttle = props.throttle ?? { ...DEFAULT_THROTTLE };
+    const logLevel = props.logLevel ?? 'info';
+    if (!LOG_LEVELS.includes(logLevel)) throw new Error(`logLevel: "${String(logLevel)}" is not one of ${LOG_LEVELS.join(', ')}`);
+    const tracing = props.tracing === true ? lambda.Tracing.ACTIVE : props.tracing === false ? undefined : props.tracing;
+    const memoryMiB = (value: number, what: string): number => {
+      if (!Number.isInteger(value) || value < 128 || value > 10240) throw new Error(`${what}: ${value} MiB is not a whole number from 128 to 10240`);
+      return value;
+    };
+    if (props.memorySize !== undefined) memoryMiB(props.memorySize, 'memorySize');
+    for (const [name, value] of Object.entries(props.functionMemorySize ?? {})) {
+      if (!(name in FUNCTIONS)) throw new Error(`functionMemorySize: "${name}" is not a function of the catalog`);
+      if (value !== undefined) memoryMiB(value, `functionMemorySize.${name}`);
+    }
+    const namespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
+    // The log metrics' dimension: the functions log it as `instance`, the filters and the alarms select on it.
+    const instanceDimensions = { [INSTANCE_DIMENSION]: this.node.path };
 
     // Which functions and tables this deployment has: every function of the catalog.
     const httpRoutes = HTTP_ROUTES;
@@ -268,6 +378,7 @@ export class SeqrWebshopPayments extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy,
     });
 
     // ---- APIs (created before the functions: their URLs go into the functions' environment) --
@@ -354,7 +465,7 @@ export class SeqrWebshopPayments extends Construct {
         }),
       );
 
-      const environment: Record<string, string> = { NODE_OPTIONS, LOG_LEVEL: 'info' };
+      const environment: Record<string, string> = { NODE_OPTIONS, LOG_LEVEL: logLevel, PAYMENTS_INSTANCE: this.node.path };
       for (const table of spec.tables) environment[TABLE_ENV[table]] = this.tables[table]!.tableName;
       if (spec.seqr) {
         environment.SEQR_ENDPOINT_URL = this.seqrEndpointUrl;
@@ -378,14 +489,24 @@ export class SeqrWebshopPayments extends Construct {
         description: `SEQR webshop payments: ${name}`,
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: spec.memoryMiB ?? (spec.seqr ? 512 : 256),
+        memorySize:
+          props.functionMemorySize?.[name] ??
+          props.memorySize ??
+          (spec as FunctionSpec).memoryMiB ??
+          (spec.seqr ? DEFAULT_SEQR_MEMORY_MIB : DEFAULT_MEMORY_MIB),
         timeout: Duration.seconds(spec.timeoutSeconds),
         role,
         logGroup,
         environment,
+        ...(tracing ? { tracing } : {}),
         ...(name === 'transactionPeriod' ? { retryAttempts: 2, deadLetterQueue: this.deadLetterQueue } : {}),
       } satisfies Partial<lambda.FunctionProps>;
-      const code = props.functionCode?.(name, spec);
+      // Installed from the package: the bundle `npm run build` wrote. From source: bundled now.
+      const prebuilt = path.join(PREBUILT_ASSETS_DIR, name);
+      const code = props.functionCode?.(name, spec) ?? (existsSync(path.join(prebuilt, BUNDLE_FILE)) ? lambda.Code.fromAsset(prebuilt) : undefined);
+      if (!code && !existsSync(path.join(PROJECT_ROOT, spec.entry))) {
+        throw new Error(`${name}: no prebuilt bundle at ${prebuilt} and no source at ${spec.entry}; build the package with npm run build`);
+      }
       const fn = code
         ? new lambda.Function(this, `${id}Function`, { ...common, code, handler: 'index.handler' })
         : new NodejsFunction(this, `${id}Function`, {
@@ -505,12 +626,13 @@ export class SeqrWebshopPayments extends Construct {
         new logs.MetricFilter(this, name === 'seqrNotification' ? 'NotificationNotConfirmedFilter' : `${pascal(name)}NotConfirmedFilter`, {
           logGroup: this.logGroups[name]!,
           filterPattern: logs.FilterPattern.stringValue('$.message', '=', NOTIFICATION_NOT_CONFIRMED_MESSAGE),
-          metricNamespace: props.metricNamespace ?? 'SeqrWebshopPayments',
-          metricName: 'NotificationsNotConfirmed',
+          metricNamespace: namespace,
+          metricName: NOTIFICATIONS_NOT_CONFIRMED_METRIC,
           metricValue: '1',
+          dimensions: { [INSTANCE_DIMENSION]: '$.instance' },
         }),
     );
-    const notConfirmed = notConfirmedFilters[0]!;
+    this.notificationsNotConfirmedMetric = notConfirmedFilters[0]!.metric({ ...fiveMinutes, dimensionsMap: instanceDimensions });
     // Handlers answer errors themselves (a 5xx, not a thrown error), so Lambda's Errors metric misses them: the API's does not.
     alarm(
       'HttpApiServerErrorsAlarm',
@@ -519,13 +641,12 @@ export class SeqrWebshopPayments extends Construct {
     );
     alarm(
       'NotificationNotConfirmedAlarm',
-      notConfirmed.metric(fiveMinutes),
+      this.notificationsNotConfirmedMetric,
       'A SEQR payment notification could not be confirmed with getPaymentStatus within 20 s: SEQR may reverse the payment',
     );
 
     // The transaction period's reports and reconciliation, from its JSON log lines.
     const periodLogs = this.logGroups.transactionPeriod!;
-    const namespace = props.metricNamespace ?? 'SeqrWebshopPayments';
     const messageIs = (...messages: string[]) => logs.FilterPattern.any(...messages.map((message) => logs.FilterPattern.stringValue('$.message', '=', message)));
     const reportsPending = new logs.MetricFilter(this, 'TransactionPeriodReportPendingFilter', {
       logGroup: periodLogs,
@@ -533,10 +654,11 @@ export class SeqrWebshopPayments extends Construct {
       metricNamespace: namespace,
       metricName: 'TransactionPeriodReportsPending',
       metricValue: '1',
+      dimensions: { [INSTANCE_DIMENSION]: '$.instance' },
     });
     alarm(
       'TransactionPeriodReportPendingAlarm',
-      reportsPending.metric(fiveMinutes),
+      reportsPending.metric({ ...fiveMinutes, dimensionsMap: instanceDimensions }),
       'A SEQR report of a transaction period is not stored (still not ready, refused or unreadable): the next run retries it; see README "Reconciliation"',
     );
     const differences = new logs.MetricFilter(this, 'ReconciliationDifferenceFilter', {
@@ -545,24 +667,13 @@ export class SeqrWebshopPayments extends Construct {
       metricNamespace: namespace,
       metricName: 'ReconciliationDifferences',
       metricValue: '1',
+      dimensions: { [INSTANCE_DIMENSION]: '$.instance' },
     });
     alarm(
       'ReconciliationDifferenceAlarm',
-      differences.metric(fiveMinutes),
+      differences.metric({ ...fiveMinutes, dimensionsMap: instanceDimensions }),
       'SEQR’s report of a transaction period and our store disagree (or the report could not be compared): see GET /transaction-periods/{id} and README "Reconciliation"',
     );
-
-    // ---- Outputs -------------------------------------------------------------
-    new CfnOutput(this, 'HttpApiUrl', { value: this.httpApiUrl, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketUrl, description: 'WebSocket URL browsers connect to' });
-    new CfnOutput(this, 'NotificationBaseUrl', {
-      value: this.notificationBaseUrl,
-      description: 'Base of the notificationUrl given to SEQR',
-    });
-    // ARNs, not values: what `aws secretsmanager put-secret-value --secret-id` takes.
-    new CfnOutput(this, 'TerminalCredentialsSecretArn', { value: this.terminalCredentialsSecret.secretArn });
-    new CfnOutput(this, 'ResellerCredentialsSecretArn', { value: this.resellerCredentialsSecret.secretArn });
-    new CfnOutput(this, 'ShopApiKeySecretArn', { value: this.shopApiKeySecret.secretArn });
   }
 
   /** Lets a function of the shop's own post frames to this API's WebSocket connections (execute-api:ManageConnections on its stage). */

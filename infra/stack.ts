@@ -2,7 +2,7 @@
  * The stack the app deploys: one env-agnostic stack, `SeqrWebshopPayments`,
  * configured from CDK context, checked by cdk-nag's AwsSolutions pack.
  */
-import { App, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -36,6 +36,16 @@ export class SeqrWebshopPaymentsStack extends Stack {
     if (props.includeSampleShop) {
       this.sampleShop = new SampleShop(this, 'SampleShop', { payments: this.payments, ...(props.sampleShopCode ? { code: props.sampleShopCode } : {}) });
     }
+
+    // The construct makes no outputs: the app chooses them from its public members.
+    const payments = this.payments;
+    new CfnOutput(this, 'HttpApiUrl', { value: payments.httpApiUrl, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'WebSocketUrl', { value: payments.webSocketUrl, description: 'WebSocket URL browsers connect to' });
+    new CfnOutput(this, 'NotificationBaseUrl', { value: payments.notificationBaseUrl, description: 'Base of the notificationUrl given to SEQR' });
+    // ARNs, not values: what `aws secretsmanager put-secret-value --secret-id` takes.
+    new CfnOutput(this, 'TerminalCredentialsSecretArn', { value: payments.terminalCredentialsSecret.secretArn });
+    new CfnOutput(this, 'ResellerCredentialsSecretArn', { value: payments.resellerCredentialsSecret.secretArn });
+    new CfnOutput(this, 'ShopApiKeySecretArn', { value: payments.shopApiKeySecret.secretArn });
   }
 }
 

@@ -88,6 +88,14 @@ export const config = {
   get invoiceRetentionDays(): number {
     return integer('INVOICE_RETENTION_DAYS', 90);
   },
+  /**
+   * The construct instance the function belongs to (its CDK path), put on every log line as
+   * `instance`: the metric filters count per instance, so two deployments in one account never
+   * raise each other's alarms. Unset locally.
+   */
+  get instance(): string | undefined {
+    return env('PAYMENTS_INSTANCE');
+  },
   /** `debug`, `info`, `warn` or `error`. */
   get logLevel(): string {
     return (env('LOG_LEVEL') ?? 'info').toLowerCase();

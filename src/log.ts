@@ -52,7 +52,14 @@ export function setLogSink(next: LogSink): LogSink {
 export function createLogger(context: LogFields = {}): Logger {
   const write = (level: Level, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold()) return;
-    const line = { level, time: new Date().toISOString(), message, ...(scrubSecrets({ ...context, ...fields }) as object) };
+    const instance = config.instance;
+    const line = {
+      level,
+      time: new Date().toISOString(),
+      message,
+      ...(instance ? { instance } : {}),
+      ...(scrubSecrets({ ...context, ...fields }) as object),
+    };
     sink(JSON.stringify(line));
   };
   return {

@@ -13,6 +13,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../src/catalog.js';
 import { build } from 'esbuild';
+import { buildFunctionAsset } from '../../infra/build-package.js';
 import { BUNDLE_FILE, CUT_PACKAGES, ESM_REQUIRE_BANNER, PROJECT_ROOT, STUBBED_MODULES, WSDL_SOURCE, esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS } from '../../src/catalog.js';
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
@@ -96,6 +97,20 @@ describe('When functions are bundled for real with local esbuild', () => {
     expect(inputs.some((input) => input.includes('node_modules/soap/'))).toBe(true);
     for (const cut of CUT_PACKAGES) expect(inputs.filter((input) => input.includes(`node_modules/${cut}/`)), cut).toEqual([]);
     expect(inputs.filter((input) => input.includes('infra/stubs/')).length).toBeGreaterThanOrEqual(Object.keys(STUBBED_MODULES).length);
+  });
+
+  it('should write, through npm run build, the same bytes as the prebuilt bundles the package ships', async () => {
+    // Beside the assets (the same depth), so that even the source maps' relative paths agree.
+    for (const name of BUNDLED) {
+      const prebuilt = path.join(outdir, `prebuilt-${name}`);
+      await buildFunctionAsset(name, FUNCTIONS[name], prebuilt);
+      const files = readdirSync(assetDirs[name]).sort();
+      expect(readdirSync(prebuilt).sort(), name).toEqual(files);
+      expect(files).toContain('index.mjs');
+      for (const file of files) {
+        expect(readFileSync(path.join(prebuilt, file)).equals(readFileSync(path.join(assetDirs[name], file))), `${name}/${file}`).toBe(true);
+      }
+    }
   });
 
   it('should load in plain Node.js as an ES module exporting the handler', () => {
