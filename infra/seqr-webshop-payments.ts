@@ -303,11 +303,11 @@ export class SeqrWebshopPayments extends Construct {
     // ---- The invoice watch: a queue of delayed messages, and its dead letters ----
     const paymentTimeout = props.paymentTimeout ?? DEFAULT_PAYMENT_TIMEOUT;
     const watchInterval = props.watchInterval ?? DEFAULT_WATCH_INTERVAL;
-    const timeoutSeconds = paymentTimeout.toSeconds();
+    const timeoutSeconds = paymentTimeout.toMilliseconds() / 1000;
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 86_400) {
       throw new Error('paymentTimeout: whole seconds, from 30 seconds to 24 hours');
     }
-    const intervalSeconds = watchInterval.toSeconds();
+    const intervalSeconds = watchInterval.toMilliseconds() / 1000;
     if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > MAX_WATCH_INTERVAL_SECONDS) {
       throw new Error(`watchInterval: whole seconds, from 0 (no status checks) to ${MAX_WATCH_INTERVAL_SECONDS} (SEQR reverses a payment not asked about within 20 s)`);
     }

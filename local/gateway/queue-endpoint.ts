@@ -24,6 +24,7 @@ import { close, listen } from '../listen.js';
 const ACCOUNT = '000000000000';
 const MAX_BODY_BYTES = 256 * 1024;
 const MAX_DELAY_SECONDS = 900;
+const BATCH_TOLERANCE_MS = 20;
 
 export interface QueueEndpointOptions {
   port: number;
@@ -128,7 +129,8 @@ export async function startQueueEndpoint(options: QueueEndpointOptions): Promise
     timer = undefined;
     timerAt = Infinity;
     if (stopped) return;
-    const now = Date.now();
+    // Messages due within a few ms of each other go together, as one poll of SQS would return them.
+    const now = Date.now() + BATCH_TOLERANCE_MS;
     const due = new Map<QueueName, Message[]>();
     for (const m of messages.values()) {
       if (m.inFlight || m.visibleAt > now) continue;
