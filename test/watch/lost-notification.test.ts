@@ -45,7 +45,8 @@ describe('a payment whose notification never arrives, with no browser open', () 
 
   it('should never let SEQR see more than one getPaymentStatus a second for an invoice, however hard browsers poll', async () => {
     const invoice = await createInvoice(stack);
-    const until = Date.now() + 11_000; // two of the watch's rounds
+    const started = Date.now();
+    const until = started + 11_000; // two of the watch's rounds
     const polls: Promise<unknown>[] = [];
     while (Date.now() < until) {
       polls.push(fetch(invoice.statusUrl).then((r) => r.text()));
@@ -57,8 +58,11 @@ describe('a payment whose notification never arrives, with no browser open', () 
     }[];
     const times = calls.map((c) => c.receivedAtMs).sort((a, b) => a - b);
     expect(times.length).toBeGreaterThanOrEqual(8);
-    // The slot is taken at 1 s intervals by the functions' clocks; the request reaches SEQR a few ms later.
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `call ${i}`).toBeGreaterThan(950);
+    // At most one a second: no more calls than started seconds (the first at once)...
+    expect(times.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1_000) + 1);
+    // ...and none close together. The slot is taken at 1 s intervals by the functions' clocks; each
+    // request then reaches SEQR after its own few (on a loaded machine, up to ~100) ms of SOAP work.
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `call ${i}`).toBeGreaterThan(800);
     // The watch took part: its rounds are in the log, and it found the slot taken or asked itself.
     const rounds = stack.logs.filter((line) => line.includes('"invoice watch round"') && line.includes(invoice.invoiceReference));
     expect(rounds.length).toBeGreaterThanOrEqual(2);
