@@ -150,7 +150,9 @@ export const config = {
   },
   /** How long an invoice may stay unpaid before it is cancelled at SEQR, in ms. */
   get paymentTimeoutMs(): number {
-    return integer('PAYMENT_TIMEOUT_MS', 600_000);
+    const value = integer('PAYMENT_TIMEOUT_MS', 600_000);
+    if (value < 1_000) throw new Error('configuration: PAYMENT_TIMEOUT_MS must be at least 1000 (turn the watch off by leaving WATCH_QUEUE_URL unset)');
+    return value;
   },
   /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
   get secureCookies(): boolean {

@@ -21,6 +21,7 @@ import {
   type WatchSettings,
 } from '../../../src/core/watch/watch.js';
 import type { PaymentStatusResult } from '../../../src/core/seqr/merchant-api.js';
+import { watchSettings } from '../../../src/adapters/wiring.js';
 import { memoryDeps, type MemoryDeps } from '../../support/memory-ports.js';
 
 const ORDER = { title: 'Order 7', currency: 'SEK', rows: [{ description: 'Coffee', quantity: '2', unitPrice: '25.00' }] };
@@ -305,6 +306,38 @@ describe('watch messages', () => {
     });
     for (const body of ['', 'null', '[]', '{"invoiceReference":"12x","deadline":1}', '{"invoiceReference":"12","deadline":"soon"}', '{"invoiceReference":"12","deadline":1,"failures":-1}']) {
       expect(parseWatchMessage(body), body).toBeUndefined();
+    }
+  });
+});
+
+describe('the watch’s settings from the environment', () => {
+  const saved = { ...process.env };
+  const withEnv = (env: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  const restore = () => {
+    for (const key of ['SEQR_TIMEOUT_MS', 'WATCH_INTERVAL_MS', 'PAYMENT_TIMEOUT_MS']) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  };
+
+  it('should default to every 5 s and 10 minutes, with a SEQR budget of at least the client’s time-out', () => {
+    withEnv({ SEQR_TIMEOUT_MS: undefined, WATCH_INTERVAL_MS: undefined, PAYMENT_TIMEOUT_MS: undefined });
+    try {
+      const settings = watchSettings();
+      expect(settings).toMatchObject({ intervalMs: 5_000, paymentTimeoutMs: 600_000 });
+      expect(settings.seqrBudgetMs).toBeGreaterThanOrEqual(10_000);
+      withEnv({ SEQR_TIMEOUT_MS: '15000', WATCH_INTERVAL_MS: '0', PAYMENT_TIMEOUT_MS: '120000' });
+      expect(watchSettings()).toMatchObject({ intervalMs: 0, paymentTimeoutMs: 120_000 });
+      expect(watchSettings().seqrBudgetMs).toBeGreaterThanOrEqual(15_000);
+      withEnv({ PAYMENT_TIMEOUT_MS: '0' });
+      expect(() => watchSettings()).toThrow(/PAYMENT_TIMEOUT_MS/);
+    } finally {
+      restore();
     }
   });
 });
