@@ -14,6 +14,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     websocketPort: 0,
     simulatorPort: 0,
     dynamoDbPort: 0,
+    // The watch asks SEQR on its own: off unless a test asks for it, so tests that count SEQR's calls see only their own.
+    watch: false,
     ...options,
     simulator: { confirmationWindowMs: 3_000, log: () => undefined, ...options.simulator },
   });
