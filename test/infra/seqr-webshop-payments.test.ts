@@ -342,9 +342,10 @@ describe('When the app is synthesized (the product construct alone)', () => {
       });
     });
 
-    it('should keep the dead-letter queue when the stack is deleted, as the tables (removalPolicy RETAIN)', () => {
+    it('should keep every queue (the dead-letter queues and the watch queue) when the stack is deleted, as the tables (removalPolicy RETAIN)', () => {
       const queues = Object.values(synth.template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
-      expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual([['Retain', 'Retain']]);
+      expect(queues.length).toBe(3);
+      expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual(queues.map(() => ['Retain', 'Retain']));
     });
 
     it('should keep the dead-letter queue encrypted and reachable over TLS only', () => {
@@ -545,9 +546,10 @@ describe('When a customer managed key and the DESTROY removal policy are chosen'
     }
   });
 
-  it('should delete the dead-letter queue with the stack too', () => {
+  it('should delete every queue with the stack too', () => {
     const queues = Object.values(template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
-    expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual([['Delete', 'Delete']]);
+    expect(queues.length).toBe(3);
+    expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual(queues.map(() => ['Delete', 'Delete']));
   });
 });
 

@@ -164,7 +164,7 @@ describe('the watch’s alarms', () => {
       (f) => f.Properties.MetricTransformations[0].MetricName === 'InvoiceWatchFailures',
     );
     const groups = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
-    expect(groups).toEqual(['createInvoice', 'invoiceWatch', 'shop'].map((name) => synth.logicalId(synth.stack.payments.logGroups[name as FunctionName]!)).sort());
+    expect(groups).toEqual(['createInvoice', 'invoiceWatch'].map((name) => synth.logicalId(synth.stack.payments.logGroups[name as FunctionName]!)).sort());
     for (const f of filters) {
       expect(f.Properties.FilterPattern).toContain(`$.message = "${WATCH_GAVE_UP_MESSAGE}"`);
       expect(f.Properties.FilterPattern).toContain(`$.message = "${WATCH_NOT_STARTED_MESSAGE}"`);
