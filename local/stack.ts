@@ -13,10 +13,14 @@ import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
 import { startLambdaEndpoint, type RunningLambdaEndpoint } from './gateway/lambda-endpoint.js';
+import { startEventBus, type RunningEventBus } from './gateway/event-bus.js';
 
 export const LOCAL_SHOP_API_KEY = 'local-shop-key';
 export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
 export const LOCAL_RESELLER = { resellerId: 'local-reseller', userId: '9900', password: 'local-password' };
+export const LOCAL_EVENT_BUS = 'seqr-webshop-local';
+/** The webhook's signing key on the local stack unless SHOP_WEBHOOK_SECRET says otherwise. */
+export const LOCAL_WEBHOOK_SECRET = 'local-webhook-secret';
 
 export interface LocalStackOptions {
   /** 0 picks a free port (tests). */
@@ -38,6 +42,17 @@ export interface LocalStackOptions {
   simulator?: Omit<SimulatorOptions, 'port' | 'host'>;
   /** Extra environment for the handlers (tests tune time-outs). */
   env?: Record<string, string>;
+  /** The local EventBridge endpoint; a free port by default. */
+  eventBusPort?: number;
+  /** Print each event the bus takes (npm start). */
+  printEvents?: boolean;
+  /** The shop's webhook endpoint (SHOP_WEBHOOK_URL): every event is POSTed there, signed, by the webhook handler. */
+  webhookUrl?: string;
+  /** The webhook's signing key (SHOP_WEBHOOK_SECRET); `local-webhook-secret` by default. */
+  webhookSecret?: string;
+  /** Pause before the first retry of a failed webhook delivery (doubling, at most `webhookRetryMaxMs`). */
+  webhookRetryMs?: number;
+  webhookRetryMaxMs?: number;
 }
 
 export interface LocalStack {
@@ -50,6 +65,10 @@ export interface LocalStack {
   websocket: RunningWebSocketGateway;
   /** The stand-in for the Lambda Invoke API (LAMBDA_ENDPOINT). */
   lambda: RunningLambdaEndpoint;
+  /** The stand-in for EventBridge (EVENTBRIDGE_ENDPOINT): the events it took, its webhook deliveries, its faults. */
+  bus: RunningEventBus;
+  /** The key webhooks are signed with. */
+  webhookSecret: string;
   stop(): Promise<void>;
 }
 
@@ -92,6 +111,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Started last, so stopped first: asynchronous runs finish while DynamoDB and SEQR are still up.
     const lambda = await startLambdaEndpoint({ port: options.lambdaPort ?? 0, host });
     started.push(lambda);
+    // Stopped before the Lambda endpoint, after the gateways: webhook retries end with it.
+    const webhookUrl = options.webhookUrl ?? process.env.SHOP_WEBHOOK_URL;
+    const webhookSecret = options.webhookSecret ?? process.env.SHOP_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET;
+    const bus = await startEventBus({
+      port: options.eventBusPort ?? 0,
+      host,
+      busName: LOCAL_EVENT_BUS,
+      ...(options.printEvents ? { print: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(options.webhookRetryMs !== undefined ? { webhookRetryMs: options.webhookRetryMs } : {}),
+      ...(options.webhookRetryMaxMs !== undefined ? { webhookRetryMaxMs: options.webhookRetryMaxMs } : {}),
+    });
+    started.push(bus);
 
     // The payment view is served from a built file, as the deployed function serves its bundled copy.
     const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
@@ -119,6 +151,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PAYMENT_VIEW_ASSET: paymentViewAsset,
       LAMBDA_ENDPOINT: lambda.url,
       TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
+      EVENTBRIDGE_ENDPOINT: bus.url,
+      EVENT_BUS_NAME: LOCAL_EVENT_BUS,
+      SHOP_WEBHOOK_SECRET: webhookSecret,
+      ...(webhookUrl ? { SHOP_WEBHOOK_URL: webhookUrl } : {}),
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
       ...options.env,
     };
@@ -134,6 +170,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       shopApiKey,
       websocket,
       lambda,
+      bus,
+      webhookSecret,
       stop: stopAll,
     };
   } catch (error) {

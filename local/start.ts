@@ -17,6 +17,8 @@ const stack = await startLocalStack({
   dynamoDbPort: port('DYNAMODB_PORT', 8000),
   host: process.env.HOST ?? '127.0.0.1',
   dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
+  // Every event is printed; with SHOP_WEBHOOK_URL set it is also POSTed there, signed (SHOP_WEBHOOK_SECRET).
+  printEvents: true,
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
   // The simulator's own variables (as for `npm run simulator`) set the credentials on both sides.
   terminal: {
@@ -39,6 +41,8 @@ process.stdout.write(
     `  SEQR simulator  ${stack.simulator.baseUrl}  (SOAP: ${stack.simulator.soapUrl})`,
     `  Sample shop     ${stack.httpUrl}/shop`,
     `  Shop key        ${stack.shopApiKey}  (local only: Authorization: Bearer ${stack.shopApiKey})`,
+    `  Event bus       ${stack.bus.url}  (EventBridge PutEvents; each event printed below)`,
+    `  Webhook         ${process.env.SHOP_WEBHOOK_URL ? `${process.env.SHOP_WEBHOOK_URL}  (signed with SHOP_WEBHOOK_SECRET${process.env.SHOP_WEBHOOK_SECRET ? '' : ', default local-webhook-secret'})` : 'off (set SHOP_WEBHOOK_URL to receive every event, signed)'}`,
     '  Ctrl-C stops everything.',
     '',
   ].join('\n') + '\n',
