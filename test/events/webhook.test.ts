@@ -3,11 +3,12 @@
  * real EventBridge client publishes to the local bus endpoint, which runs the
  * deployed webhook handler to POST each event, signed, to a real HTTP server.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../examples/webhook-receiver/verify.js';
+import { LOCAL_TERMINAL } from '../../local/stack.js';
 import { EVENT_SOURCE } from '../../src/contract/index.js';
-import { createInvoice, eventually, simulator, simulatorInvoice, startTestStack, storedInvoice, type LocalStack } from '../support/local-stack.js';
+import { createInvoice, eventually, post, simulator, simulatorInvoice, startTestStack, storedInvoice, type LocalStack } from '../support/local-stack.js';
 import { busEventsFor, startWebhookReceiver, type WebhookReceiver } from './helpers.js';
 
 let stack: LocalStack;
@@ -114,5 +115,36 @@ describe('When the shop cancels an invoice', () => {
     await eventually(async () => receiver.deliveredFor(invoice.invoiceReference).length > 0, 5_000);
     expect(receiver.deliveredFor(invoice.invoiceReference)).toEqual(['Invoice Status Changed CANCELED@2']);
     expect(stack.bus.events.find((e) => e.detail.invoiceReference === invoice.invoiceReference)?.detail).toMatchObject({ previousStatus: 'ISSUED', status: 'CANCELED', version: 2 });
+  });
+});
+
+describe('When a paid invoice is refunded', () => {
+  it('should publish Refund Completed for each refund, with its own version and the refunded total', async () => {
+    await simulator(stack, 'POST', `/simulator/terminals/${LOCAL_TERMINAL.terminalId}`, { refunds: 'allowed' });
+    const invoice = await createInvoice(stack);
+    const ref = invoice.invoiceReference;
+    await pay(ref);
+    const refund = (value: string) =>
+      post(stack, `/invoices/${ref}/refunds`, { amount: { value, currency: 'SEK' } }, { 'idempotency-key': randomUUID() }).then(async (r) => ({ status: r.status, body: (await r.json()) as { refundId: string; ersReference: string } }));
+    const first = await refund('20.00');
+    const second = await refund('12.50');
+    expect([first.status, second.status]).toEqual([201, 201]);
+    await eventually(async () => receiver.deliveredFor(ref).length >= 3, 5_000);
+
+    expect(receiver.deliveredFor(ref)).toEqual(['Invoice Status Changed PAID@2', 'Refund Completed PAID@3', 'Refund Completed PAID@4']);
+    const refunds = stack.bus.events.filter((e) => e.detail.invoiceReference === ref && e['detail-type'] === 'Refund Completed').map((e) => e.detail);
+    expect(refunds).toEqual([
+      expect.objectContaining({
+        status: 'PAID',
+        previousStatus: 'PAID',
+        version: 3,
+        total: { value: '62.50', currency: 'SEK' },
+        refundedTotal: { value: '20.00', currency: 'SEK' },
+        refund: { refundId: first.body.refundId, amount: { value: '20.00', currency: 'SEK' }, ersReference: first.body.ersReference },
+      }),
+      expect.objectContaining({ version: 4, refundedTotal: { value: '32.50', currency: 'SEK' }, refund: expect.objectContaining({ refundId: second.body.refundId }) }),
+    ]);
+    // The shop's view counts the same versions.
+    expect((await storedInvoice(stack, ref)).body).toMatchObject({ version: 4, refundedTotal: { value: '32.50', currency: 'SEK' } });
   });
 });
