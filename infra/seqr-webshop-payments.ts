@@ -5,16 +5,19 @@
  * payment needs a human.
  */
 import path from 'node:path';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -34,6 +37,7 @@ import {
   type TableName,
 } from '../src/catalog.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
+import { EVENT_SOURCE } from '../src/contract/events.js';
 import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
 import {
   PERIOD_WORK_FAILED_MESSAGE,
@@ -51,6 +55,27 @@ export const DEFAULT_TRANSACTION_PERIOD_TIME_ZONE = 'Europe/Stockholm';
 export const WEBSOCKET_STAGE_NAME = 'live';
 /** The message the notification function logs when SEQR could not be asked within its 20 s window. */
 export const NOTIFICATION_NOT_CONFIRMED_MESSAGE = 'notification not confirmed';
+
+/** The message the publishing functions log when the bus did not take an event (it stays in the invoice's outbox). */
+export const EVENTS_NOT_PUBLISHED_MESSAGE = 'events not published; kept in the outbox';
+/**
+ * Webhook retries: the queue hands a message not delivered out again after its
+ * visibility time-out, WEBHOOK_MAX_RECEIVES times in all, then moves it to the
+ * dead-letter queue: 300 × 5 min = 25 h of retries (kept 4 days, so none expires first).
+ */
+export const WEBHOOK_RETRY_INTERVAL = Duration.minutes(5);
+export const WEBHOOK_MAX_RECEIVES = 300;
+export const WEBHOOK_QUEUE_RETENTION = Duration.days(4);
+/** Messages handed to one webhook run: each POST may take SHOP_WEBHOOK_TIMEOUT_MS (5 s), inside the function's 30 s. */
+export const WEBHOOK_BATCH_SIZE = 5;
+
+/** The shop's webhook endpoint: every event of the bus POSTed there, signed with the secret. */
+export interface WebhookProps {
+  /** The shop's HTTPS endpoint. */
+  readonly url: string;
+  /** The signing key: the secret's whole string value (`SEQR-Webhook-Signature` is an HMAC-SHA256 keyed with it). */
+  readonly secret: secretsmanager.ISecret;
+}
 
 /** Swaps a function's bundled code for other code (unit tests: `Code.fromInline`); `undefined` bundles it. */
 export type FunctionCodeOverride = (name: FunctionName, spec: FunctionSpec) => lambda.Code | undefined;
@@ -134,6 +159,17 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly metricNamespace?: string;
   /**
+   * The EventBridge bus every stored change is published to (source `seqr.webshop`).
+   * @default a new bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Delivers every event of this source to the shop's HTTPS endpoint as a signed POST
+   * (rule → SQS queue → webhook function), retried for 25 h, then kept in a dead-letter queue with an alarm.
+   * @default no webhook
+   */
+  readonly webhook?: WebhookProps;
+  /**
    * Replaces the bundled code of some or all functions. Unit tests pass
    * `() => lambda.Code.fromInline('…')` to synthesize without esbuild.
    * @default every function is bundled from its catalog entry with local esbuild
@@ -174,6 +210,14 @@ export class SeqrWebshopPayments extends Construct {
   /** The role EventBridge Scheduler assumes to invoke the transaction-period function. */
   readonly transactionPeriodSchedulerRole: iam.Role;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The bus every stored change is published to. */
+  readonly eventBus: events.IEventBus;
+  /** With `webhook`: the rule that sends this source's events to the webhook queue. */
+  readonly webhookRule?: events.Rule;
+  /** With `webhook`: the events waiting to be POSTed (retried from here). */
+  readonly webhookQueue?: sqs.Queue;
+  /** With `webhook`: events not delivered after every retry (or not put in the queue at all). */
+  readonly webhookDeadLetterQueue?: sqs.Queue;
   /** `https://<apiId>.execute-api.<region>.<suffix>` (no trailing slash). */
   readonly httpApiUrl: string;
   /** `wss://<apiId>.execute-api.<region>.<suffix>/live`. */
@@ -201,7 +245,11 @@ export class SeqrWebshopPayments extends Construct {
       ...httpRoutes.map((route) => route.fn),
       ...Object.values(WEBSOCKET_ROUTES),
       'transactionPeriod',
+      ...(props.webhook ? (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => (FUNCTIONS[name] as FunctionSpec).webhook) : []),
     ]);
+    if (props.webhook && !/^https:\/\/[^/]/.test(props.webhook.url) && !Token.isUnresolved(props.webhook.url)) {
+      throw new Error(`webhook.url: "${props.webhook.url}" must be an https:// URL`);
+    }
     const routed = new Set<FunctionName>([...httpRoutes.map((route) => route.fn), ...Object.values(WEBSOCKET_ROUTES)]);
     const names = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => deployed.has(name));
     const specOf = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
@@ -261,6 +309,9 @@ export class SeqrWebshopPayments extends Construct {
         },
         removalPolicy: secretRemoval,
       });
+
+    // ---- Events: the bus every stored change is published to -----------------
+    this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus', { description: 'SEQR webshop payments: invoice status changes and refunds (source seqr.webshop)' });
 
     // ---- Dead-letter queue for the transaction period ----------------------
     this.deadLetterQueue = new sqs.Queue(this, 'TransactionPeriodDeadLetterQueue', {
@@ -365,6 +416,11 @@ export class SeqrWebshopPayments extends Construct {
         environment.SECURE_COOKIES = 'true';
       }
       if (spec.push) environment.WEBSOCKET_CALLBACK_URL = webSocketCallbackUrl;
+      if (spec.publishes) environment.EVENT_BUS_NAME = this.eventBus.eventBusArn;
+      if (spec.webhook && props.webhook) {
+        environment.SHOP_WEBHOOK_URL = props.webhook.url;
+        environment.SHOP_WEBHOOK_SECRET_ARN = props.webhook.secret.secretArn;
+      }
       if (name === 'transactionPeriod' && props.transactionPeriodReports) {
         if (props.transactionPeriodReports.length === 0) throw new Error('transactionPeriodReports: name at least one report');
         environment.TRANSACTION_PERIOD_REPORT_IDS = props.transactionPeriodReports.join(',');
@@ -410,6 +466,9 @@ export class SeqrWebshopPayments extends Construct {
       if (spec.push) {
         role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connectionsArn] }));
       }
+      // PutEvents on this bus only.
+      if (spec.publishes) this.eventBus.grantPutEventsTo(role);
+      if (spec.webhook) props.webhook?.secret.grantRead(role);
       this.functions[name] = fn;
       this.logGroups[name] = logGroup;
     }
@@ -446,6 +505,34 @@ export class SeqrWebshopPayments extends Construct {
         wsIntegrations.set(name, integration);
       }
       this.webSocketApi.addRoute(routeKey, { integration });
+    }
+
+    // ---- Webhook: rule → queue (retries) → function → the shop's endpoint ------
+    const webhookFunctions = names.filter((name) => specOf(name).webhook);
+    if (props.webhook && webhookFunctions.length > 0) {
+      const webhookFunction = fn(webhookFunctions[0]!);
+      const deadLetters = new sqs.Queue(this, 'WebhookDeadLetterQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const queue = new sqs.Queue(this, 'WebhookQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: WEBHOOK_QUEUE_RETENTION,
+        visibilityTimeout: WEBHOOK_RETRY_INTERVAL,
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: WEBHOOK_MAX_RECEIVES },
+      });
+      this.webhookRule = new events.Rule(this, 'WebhookRule', {
+        description: 'Every SEQR webshop payments event to the shop’s webhook',
+        eventBus: this.eventBus,
+        eventPattern: { source: [EVENT_SOURCE] },
+        // EventBridge retries putting an event in the queue for 24 h; one it cannot put goes to the dead-letter queue.
+        targets: [new targets.SqsQueue(queue, { deadLetterQueue: deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+      });
+      webhookFunction.addEventSource(new SqsEventSource(queue, { batchSize: WEBHOOK_BATCH_SIZE, reportBatchItemFailures: true }));
+      this.webhookQueue = queue;
+      this.webhookDeadLetterQueue = deadLetters;
     }
 
     // ---- Transaction period: once a day, retried, failures kept -----------------
@@ -548,6 +635,43 @@ export class SeqrWebshopPayments extends Construct {
       'SEQR’s report of a transaction period and our store disagree (or the report could not be compared): see GET /transaction-periods/{id} and README "Reconciliation"',
     );
 
+    // Events and the webhook.
+    const publishing = names.filter((name) => specOf(name).publishes);
+    const notPublished = publishing.map(
+      (name) =>
+        new logs.MetricFilter(this, `${pascal(name)}EventsNotPublishedFilter`, {
+          logGroup: this.logGroups[name]!,
+          filterPattern: logs.FilterPattern.stringValue('$.message', '=', EVENTS_NOT_PUBLISHED_MESSAGE),
+          metricNamespace: namespace,
+          metricName: 'EventsNotPublished',
+          metricValue: '1',
+        }),
+    );
+    if (notPublished[0]) {
+      alarm(
+        'EventsNotPublishedAlarm',
+        notPublished[0].metric(fiveMinutes),
+        'The event bus did not take an event: it waits in the invoice’s outbox until the next read of the invoice publishes it (see README "Events")',
+      );
+    }
+    if (this.webhookQueue && this.webhookDeadLetterQueue) {
+      alarm(
+        'WebhookDeadLetterAlarm',
+        this.webhookDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        'An event was not delivered to the shop’s webhook after 25 h of retries: it is in the webhook dead-letter queue (see README "Events")',
+      );
+      const delayed = new cloudwatch.Alarm(this, 'WebhookDeliveryDelayedAlarm', {
+        metric: this.webhookQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 15 * 60,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: 'The shop’s webhook endpoint has not taken an event for 15 minutes: deliveries are being retried',
+      });
+      if (props.alarmTopic) delayed.addAlarmAction(new SnsAction(props.alarmTopic));
+      this.alarms.push(delayed);
+    }
+
     // ---- Outputs -------------------------------------------------------------
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApiUrl, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketUrl, description: 'WebSocket URL browsers connect to' });
@@ -559,6 +683,7 @@ export class SeqrWebshopPayments extends Construct {
     new CfnOutput(this, 'TerminalCredentialsSecretArn', { value: this.terminalCredentialsSecret.secretArn });
     new CfnOutput(this, 'ResellerCredentialsSecretArn', { value: this.resellerCredentialsSecret.secretArn });
     new CfnOutput(this, 'ShopApiKeySecretArn', { value: this.shopApiKeySecret.secretArn });
+    new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn, description: 'The bus the payment events are published to (source seqr.webshop)' });
   }
 
   private placeholderSecret(

@@ -61,7 +61,7 @@ export const FUNCTIONS = {
   },
   paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
   shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, publishes: true, timeoutSeconds: 25 },
-  webhook: { entry: 'src/handlers/events/webhook.ts', seqr: false, tables: [], webhook: true, timeoutSeconds: 60 },
+  webhook: { entry: 'src/handlers/events/webhook.ts', seqr: false, tables: [], webhook: true, timeoutSeconds: 30 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
