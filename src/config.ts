@@ -146,7 +146,7 @@ export const config = {
   },
   /** How long one PutEvents may take (its retries included), in ms. */
   get eventPublishTimeoutMs(): number {
-    return integer('EVENT_PUBLISH_TIMEOUT_MS', 3_000);
+    return integer('EVENT_PUBLISH_TIMEOUT_MS', 2_000);
   },
   /** How long a publisher holds an invoice's outbox before another path may publish it, in ms. */
   get eventOutboxLeaseMs(): number {
