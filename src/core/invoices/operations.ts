@@ -7,7 +7,7 @@ import { RESULT } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
 import { InvoiceNotFoundError, SeqrFailedError, SeqrRejectedError, SeqrUnavailableError } from '../errors.js';
 import { refreshFromSeqr } from '../payments/payment-status.js';
-import type { EventPublisher, InvoiceStore, PaymentDeps } from '../ports.js';
+import type { InvoiceStore, PaymentDeps } from '../ports.js';
 import { drainOutbox, hasPendingEvents } from '../events/outbox.js';
 import { SeqrError, SeqrTransportError } from '../seqr/errors.js';
 import { isInvoiceReference } from '../subscriptions/subscriber.js';
@@ -24,10 +24,8 @@ export async function loadInvoice(
 ): Promise<StoredInvoice> {
   const invoice = isInvoiceReference(invoiceReference) ? await deps.invoices.get(invoiceReference) : undefined;
   if (!invoice) throw new InvoiceNotFoundError('No invoice with that reference.', 'invoiceReference');
-  if (deps.events && deps.clock && deps.log && hasPendingEvents(invoice)) {
-    const events: EventPublisher = deps.events;
-    await drainOutbox({ invoices: deps.invoices, events, clock: deps.clock, log: deps.log }, invoice);
-  }
+  const { events, clock, log } = deps;
+  if (events && clock && log && hasPendingEvents(invoice)) await drainOutbox({ invoices: deps.invoices, events, clock, log }, invoice);
   return invoice;
 }
 
