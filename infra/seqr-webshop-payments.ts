@@ -12,13 +12,15 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Fn, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -45,6 +47,7 @@ import {
 } from '../src/catalog.js';
 import { WATCH_GAVE_UP_MESSAGE, WATCH_NOT_STARTED_MESSAGE } from '../src/core/watch/messages.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
+import { EVENT_SOURCE } from '../src/contract/events.js';
 import { BUNDLE_FILE, NODE_OPTIONS, PREBUILT_ASSETS_DIR, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
 import {
   PERIOD_WORK_FAILED_MESSAGE,
@@ -64,6 +67,27 @@ export const DEFAULT_TRANSACTION_PERIOD_TIME_ZONE = 'Europe/Stockholm';
 export const WEBSOCKET_STAGE_NAME = 'live';
 /** The message the notification function logs when SEQR could not be asked within its 20 s window. */
 export const NOTIFICATION_NOT_CONFIRMED_MESSAGE = 'notification not confirmed';
+
+/** The message the publishing functions log when the bus did not take an event (it stays in the invoice's outbox). */
+export const EVENTS_NOT_PUBLISHED_MESSAGE = 'events not published; kept in the outbox';
+/**
+ * Webhook retries: the queue hands a message not delivered out again after its
+ * visibility time-out, WEBHOOK_MAX_RECEIVES times in all, then moves it to the
+ * dead-letter queue: 300 × 5 min = 25 h of retries (kept 4 days, so none expires first).
+ */
+export const WEBHOOK_RETRY_INTERVAL = Duration.minutes(5);
+export const WEBHOOK_MAX_RECEIVES = 300;
+export const WEBHOOK_QUEUE_RETENTION = Duration.days(4);
+/** Messages handed to one webhook run: each POST may take SHOP_WEBHOOK_TIMEOUT_MS (5 s), inside the function's 30 s. */
+export const WEBHOOK_BATCH_SIZE = 5;
+
+/** The shop's webhook endpoint: every event of the bus POSTed there, signed with the secret. */
+export interface WebhookProps {
+  /** The shop's HTTPS endpoint. */
+  readonly url: string;
+  /** The signing key: the secret's whole string value (`SEQR-Webhook-Signature` is an HMAC-SHA256 keyed with it). */
+  readonly secret: secretsmanager.ISecret;
+}
 
 /** The CloudWatch namespace of the construct's log metrics unless `metricNamespace` names another. */
 export const DEFAULT_METRIC_NAMESPACE = 'SeqrWebshopPayments';
@@ -217,6 +241,17 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly watchInterval?: Duration;
   /**
+   * The EventBridge bus every stored change is published to (source `seqr.webshop`).
+   * @default a new bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Delivers every event of this source to the shop's HTTPS endpoint as a signed POST
+   * (rule → SQS queue → webhook function), retried for 25 h, then kept in a dead-letter queue with an alarm.
+   * @default no webhook
+   */
+  readonly webhook?: WebhookProps;
+  /**
    * Replaces the bundled code of some or all functions. Unit tests pass
    * `() => lambda.Code.fromInline('…')` to synthesize without esbuild.
    * @default the prebuilt bundle of the installed package, else bundled from source with local esbuild
@@ -290,6 +325,14 @@ export class SeqrWebshopPayments extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** Notifications that could not be confirmed with SEQR within its 20 s window, from this instance's logs only. */
   readonly notificationsNotConfirmedMetric: cloudwatch.Metric;
+  /** The bus every stored change is published to. */
+  readonly eventBus: events.IEventBus;
+  /** With `webhook`: the rule that sends this source's events to the webhook queue. */
+  readonly webhookRule?: events.Rule;
+  /** With `webhook`: the events waiting to be POSTed (retried from here). */
+  readonly webhookQueue?: sqs.Queue;
+  /** With `webhook`: events not delivered after every retry (or not put in the queue at all). */
+  readonly webhookDeadLetterQueue?: sqs.Queue;
   /** `https://<apiId>.execute-api.<region>.<suffix>` (no trailing slash). */
   readonly httpApiUrl: string;
   /** `wss://<apiId>.execute-api.<region>.<suffix>/live`. */
@@ -346,7 +389,11 @@ export class SeqrWebshopPayments extends Construct {
       'transactionPeriod',
       // The consumers of the catalog's queues (the invoice watch).
       ...(Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => (FUNCTIONS[name] as FunctionSpec).consumes),
+      ...(props.webhook ? (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => (FUNCTIONS[name] as FunctionSpec).webhook) : []),
     ]);
+    if (props.webhook && !/^https:\/\/[^/]/.test(props.webhook.url) && !Token.isUnresolved(props.webhook.url)) {
+      throw new Error(`webhook.url: "${props.webhook.url}" must be an https:// URL`);
+    }
     const routed = new Set<FunctionName>([...httpRoutes.map((route) => route.fn), ...Object.values(WEBSOCKET_ROUTES)]);
     const names = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => deployed.has(name));
     const specOf = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
@@ -406,6 +453,9 @@ export class SeqrWebshopPayments extends Construct {
         },
         removalPolicy: secretRemoval,
       });
+
+    // ---- Events: the bus every stored change is published to -----------------
+    this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus', { description: 'SEQR webshop payments: invoice status changes and refunds (source seqr.webshop)' });
 
     // ---- Dead-letter queue for the transaction period ----------------------
     this.deadLetterQueue = new sqs.Queue(this, 'TransactionPeriodDeadLetterQueue', {
@@ -547,6 +597,11 @@ export class SeqrWebshopPayments extends Construct {
       if (spec.push) environment.WEBSOCKET_CALLBACK_URL = webSocketCallbackUrl;
       for (const queue of spec.sends ?? []) environment[QUEUES[queue].env] = queues[queue].queueUrl;
       if (spec.sends?.includes('watch') || spec.consumes === 'watch') Object.assign(environment, watchEnvironment);
+      if (spec.publishes) environment.EVENT_BUS_NAME = this.eventBus.eventBusArn;
+      if (spec.webhook && props.webhook) {
+        environment.SHOP_WEBHOOK_URL = props.webhook.url;
+        environment.SHOP_WEBHOOK_SECRET_ARN = props.webhook.secret.secretArn;
+      }
       if (name === 'transactionPeriod' && props.transactionPeriodReports) {
         if (props.transactionPeriodReports.length === 0) throw new Error('transactionPeriodReports: name at least one report');
         environment.TRANSACTION_PERIOD_REPORT_IDS = props.transactionPeriodReports.join(',');
@@ -610,6 +665,9 @@ export class SeqrWebshopPayments extends Construct {
       if (spec.consumes) {
         fn.addEventSource(new SqsEventSource(queues[spec.consumes], { batchSize: QUEUES[spec.consumes].batchSize, reportBatchItemFailures: true }));
       }
+      // PutEvents on this bus only.
+      if (spec.publishes) this.eventBus.grantPutEventsTo(role);
+      if (spec.webhook) props.webhook?.secret.grantRead(role);
       this.functions[name] = fn;
       this.logGroups[name] = logGroup;
     }
@@ -646,6 +704,34 @@ export class SeqrWebshopPayments extends Construct {
         wsIntegrations.set(name, integration);
       }
       this.webSocketApi.addRoute(routeKey, { integration });
+    }
+
+    // ---- Webhook: rule → queue (retries) → function → the shop's endpoint ------
+    const webhookFunctions = names.filter((name) => specOf(name).webhook);
+    if (props.webhook && webhookFunctions.length > 0) {
+      const webhookFunction = fn(webhookFunctions[0]!);
+      const deadLetters = new sqs.Queue(this, 'WebhookDeadLetterQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const queue = new sqs.Queue(this, 'WebhookQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: WEBHOOK_QUEUE_RETENTION,
+        visibilityTimeout: WEBHOOK_RETRY_INTERVAL,
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: WEBHOOK_MAX_RECEIVES },
+      });
+      this.webhookRule = new events.Rule(this, 'WebhookRule', {
+        description: 'Every SEQR webshop payments event to the shop’s webhook',
+        eventBus: this.eventBus,
+        eventPattern: { source: [EVENT_SOURCE] },
+        // EventBridge retries putting an event in the queue for 24 h; one it cannot put goes to the dead-letter queue.
+        targets: [new targets.SqsQueue(queue, { deadLetterQueue: deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+      });
+      webhookFunction.addEventSource(new SqsEventSource(queue, { batchSize: WEBHOOK_BATCH_SIZE, reportBatchItemFailures: true }));
+      this.webhookQueue = queue;
+      this.webhookDeadLetterQueue = deadLetters;
     }
 
     // ---- Transaction period: once a day, retried, failures kept -----------------
@@ -773,11 +859,55 @@ export class SeqrWebshopPayments extends Construct {
       differences.metric({ ...fiveMinutes, dimensionsMap: instanceDimensions }),
       'SEQR’s report of a transaction period and our store disagree (or the report could not be compared): see GET /transaction-periods/{id} and README "Reconciliation"',
     );
+
+    // Events and the webhook.
+    const publishing = names.filter((name) => specOf(name).publishes);
+    const notPublished = publishing.map(
+      (name) =>
+        new logs.MetricFilter(this, `${pascal(name)}EventsNotPublishedFilter`, {
+          logGroup: this.logGroups[name]!,
+          filterPattern: logs.FilterPattern.stringValue('$.message', '=', EVENTS_NOT_PUBLISHED_MESSAGE),
+          metricNamespace: namespace,
+          metricName: 'EventsNotPublished',
+          metricValue: '1',
+          dimensions: { [INSTANCE_DIMENSION]: '$.instance' },
+        }),
+    );
+    if (notPublished[0]) {
+      alarm(
+        'EventsNotPublishedAlarm',
+        notPublished[0].metric({ ...fiveMinutes, dimensionsMap: instanceDimensions }),
+        'The event bus did not take an event: it waits in the invoice’s outbox until the next read of the invoice publishes it (see README "Events")',
+      );
+    }
+    if (this.webhookQueue && this.webhookDeadLetterQueue) {
+      alarm(
+        'WebhookDeadLetterAlarm',
+        this.webhookDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        'An event was not delivered to the shop’s webhook after 25 h of retries: it is in the webhook dead-letter queue (see README "Events")',
+      );
+      const delayed = new cloudwatch.Alarm(this, 'WebhookDeliveryDelayedAlarm', {
+        metric: this.webhookQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 15 * 60,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: 'The shop’s webhook endpoint has not taken an event for 15 minutes: deliveries are being retried',
+      });
+      if (props.alarmTopic) delayed.addAlarmAction(new SnsAction(props.alarmTopic));
+      this.alarms.push(delayed);
+    }
   }
 
   /** Lets a function of the shop's own post frames to this API's WebSocket connections (execute-api:ManageConnections on its stage). */
   grantPostToConnections(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [this.connectionsArn] });
+  }
+
+  /** Lets a function of the shop's own that changes invoices through the payment core publish their events to the bus (EVENT_BUS_NAME, events:PutEvents on it). */
+  publishEventsFrom(fn: lambda.Function): void {
+    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusArn);
+    this.eventBus.grantPutEventsTo(fn);
   }
 
   /**

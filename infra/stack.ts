@@ -46,6 +46,7 @@ export class SeqrWebshopPaymentsStack extends Stack {
     new CfnOutput(this, 'TerminalCredentialsSecretArn', { value: payments.terminalCredentialsSecret.secretArn });
     new CfnOutput(this, 'ResellerCredentialsSecretArn', { value: payments.resellerCredentialsSecret.secretArn });
     new CfnOutput(this, 'ShopApiKeySecretArn', { value: payments.shopApiKeySecret.secretArn });
+    new CfnOutput(this, 'EventBusArn', { value: payments.eventBus.eventBusArn, description: 'The bus the payment events are published to (source seqr.webshop)' });
   }
 }
 

@@ -15,10 +15,14 @@ import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
 import { startLambdaEndpoint, type RunningLambdaEndpoint } from './gateway/lambda-endpoint.js';
 import { startQueueEndpoint, type RunningQueueEndpoint } from './gateway/queue-endpoint.js';
+import { startEventBus, type RunningEventBus } from './gateway/event-bus.js';
 
 export const LOCAL_SHOP_API_KEY = 'local-shop-key';
 export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
 export const LOCAL_RESELLER = { resellerId: 'local-reseller', userId: '9900', password: 'local-password' };
+export const LOCAL_EVENT_BUS = 'seqr-webshop-local';
+/** The webhook's signing key on the local stack unless SHOP_WEBHOOK_SECRET says otherwise. */
+export const LOCAL_WEBHOOK_SECRET = 'local-webhook-secret';
 
 export interface LocalStackOptions {
   /** 0 picks a free port (tests). */
@@ -48,6 +52,17 @@ export interface LocalStackOptions {
   watch?: boolean;
   /** The local SQS endpoint's port; a free port by default. */
   queuePort?: number;
+  /** The local EventBridge endpoint; a free port by default. */
+  eventBusPort?: number;
+  /** Print each event the bus takes (npm start). */
+  printEvents?: boolean;
+  /** The shop's webhook endpoint (SHOP_WEBHOOK_URL): every event is POSTed there, signed, by the webhook handler. */
+  webhookUrl?: string;
+  /** The webhook's signing key (SHOP_WEBHOOK_SECRET); `local-webhook-secret` by default. */
+  webhookSecret?: string;
+  /** Pause before the first retry of a failed webhook delivery (doubling, at most `webhookRetryMaxMs`). */
+  webhookRetryMs?: number;
+  webhookRetryMaxMs?: number;
 }
 
 export interface LocalStack {
@@ -62,6 +77,10 @@ export interface LocalStack {
   lambda: RunningLambdaEndpoint;
   /** The stand-in for SQS (SQS_ENDPOINT), when the watch is on. */
   queues?: RunningQueueEndpoint;
+  /** The stand-in for EventBridge (EVENTBRIDGE_ENDPOINT): the events it took, its webhook deliveries, its faults. */
+  bus: RunningEventBus;
+  /** The key webhooks are signed with. */
+  webhookSecret: string;
   stop(): Promise<void>;
 }
 
@@ -109,6 +128,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The watch's messages stop first: no round starts while the rest is going down.
     const queues = options.watch === false ? undefined : await startQueueEndpoint({ port: options.queuePort ?? 0, host });
     if (queues) started.push(queues);
+    // Stopped before the Lambda endpoint, after the gateways: webhook retries end with it.
+    const webhookUrl = options.webhookUrl ?? process.env.SHOP_WEBHOOK_URL;
+    const webhookSecret = options.webhookSecret ?? process.env.SHOP_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET;
+    const bus = await startEventBus({
+      port: options.eventBusPort ?? 0,
+      host,
+      busName: LOCAL_EVENT_BUS,
+      ...(options.printEvents ? { print: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(options.webhookRetryMs !== undefined ? { webhookRetryMs: options.webhookRetryMs } : {}),
+      ...(options.webhookRetryMaxMs !== undefined ? { webhookRetryMaxMs: options.webhookRetryMaxMs } : {}),
+    });
+    started.push(bus);
 
     // The payment view is served from a built file, as the deployed function serves its bundled copy.
     const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
@@ -137,6 +169,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LAMBDA_ENDPOINT: lambda.url,
       TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
       ...(queues ? { SQS_ENDPOINT: queues.url, [QUEUES.watch.env]: queues.queueUrl('watch') } : {}),
+      EVENTBRIDGE_ENDPOINT: bus.url,
+      EVENT_BUS_NAME: LOCAL_EVENT_BUS,
+      SHOP_WEBHOOK_SECRET: webhookSecret,
+      ...(webhookUrl ? { SHOP_WEBHOOK_URL: webhookUrl } : {}),
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
       [SESSIONS_TABLE_ENV]: SESSIONS_TABLE_NAME,
       ...options.env,
@@ -155,6 +191,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       websocket,
       lambda,
       ...(queues ? { queues } : {}),
+      bus,
+      webhookSecret,
       stop: stopAll,
     };
   } catch (error) {

@@ -19,6 +19,7 @@ export const SAMPLE_SHOP_FUNCTION = {
   seqr: true,
   tables: ['invoices', 'connections'],
   push: true,
+  publishes: true,
   sends: ['watch'],
   timeoutSeconds: 25,
 } as const satisfies FunctionSpec;

@@ -111,6 +111,7 @@ export class SampleShop extends Construct {
     payments.terminalCredentialsSecret.grantRead(role);
     payments.grantPostToConnections(role);
     payments.watchInvoicesOf(this.function);
+    payments.publishEventsFrom(this.function);
 
     const integration = new HttpLambdaIntegration('Integration', this.function, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
     for (const route of SAMPLE_SHOP_ROUTES) {
