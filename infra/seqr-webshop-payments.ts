@@ -327,11 +327,20 @@ export class SeqrWebshopPayments extends Construct {
   readonly notificationsNotConfirmedMetric: cloudwatch.Metric;
   /** The bus every stored change is published to. */
   readonly eventBus: events.IEventBus;
-  /** With `webhook`: the rule that sends this source's events to the webhook queue. */
+  /**
+   * With `webhook`: the rule that sends this source's events to the webhook queue.
+   * @default undefined without `webhook`
+   */
   readonly webhookRule?: events.Rule;
-  /** With `webhook`: the events waiting to be POSTed (retried from here). */
+  /**
+   * With `webhook`: the events waiting to be POSTed (retried from here).
+   * @default undefined without `webhook`
+   */
   readonly webhookQueue?: sqs.Queue;
-  /** With `webhook`: events not delivered after every retry (or not put in the queue at all). */
+  /**
+   * With `webhook`: events not delivered after every retry (or not put in the queue at all).
+   * @default undefined without `webhook`
+   */
   readonly webhookDeadLetterQueue?: sqs.Queue;
   /** `https://<apiId>.execute-api.<region>.<suffix>` (no trailing slash). */
   readonly httpApiUrl: string;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, HTTP_ROUTES, type FunctionName } from '../../src/catalog.js';
+import { FUNCTIONS, type FunctionName } from '../../src/catalog.js';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
 
 const exec = promisify(execFile);
@@ -22,10 +22,10 @@ const PACKAGE = 'seqr-webshop-aws';
 const LINKED = ['aws-cdk-lib', 'constructs', 'aws-cdk', 'typescript'] as const;
 
 /** The functions a default deployment has: all of the catalog but those only the sample shop routes to. */
-const EXPECTED_FUNCTIONS = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => {
-  const routes = HTTP_ROUTES.filter((route) => route.fn === name);
-  return routes.length === 0 || routes.some((route) => !(route as { sampleShop?: boolean }).sampleShop);
-});
+/** Every function of the catalog: the TypeScript app gives a webhook, so it has them all. */
+const ALL_FUNCTIONS = Object.keys(FUNCTIONS) as FunctionName[];
+/** The plain app gives no webhook: every function but the webhook's. */
+const EXPECTED_FUNCTIONS = ALL_FUNCTIONS.filter((name) => !(FUNCTIONS[name] as { webhook?: boolean }).webhook);
 
 interface Run {
   code: number;
@@ -81,11 +81,18 @@ app.synth();
 const TS_APP = `import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { SeqrWebshopPayments, type FunctionName, type SeqrWebshopPaymentsProps } from '${PACKAGE}';
 import { acknowledgeAcceptedFindings } from '${PACKAGE}/nag-suppressions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 const app = new App();
 const stack = new Stack(app, 'ShopPayments', { env: { account: '111122223333', region: 'eu-north-1' } });
 const memory: Partial<Record<FunctionName, number>> = { seqrNotification: 1024 };
-const props: SeqrWebshopPaymentsProps = { allowedOrigins: ['https://shop.example.com'], functionMemorySize: memory, logLevel: 'warn' };
+const webhookSecret = secretsmanager.Secret.fromSecretNameV2(stack, 'WebhookSecret', 'shop/seqr-webhook');
+const props: SeqrWebshopPaymentsProps = {
+  allowedOrigins: ['https://shop.example.com'],
+  functionMemorySize: memory,
+  logLevel: 'warn',
+  webhook: { url: 'https://shop.example.com/seqr-events', secret: webhookSecret },
+};
 const payments = new SeqrWebshopPayments(stack, 'Payments', props);
 acknowledgeAcceptedFindings(payments);
 new CfnOutput(stack, 'HttpApiUrl', { value: payments.httpApiUrl });
@@ -254,7 +261,7 @@ describe(`When the packed ${PACKAGE} is installed into a new CDK app`, () => {
       expect(tsSynth.output).not.toContain('Bundling asset');
       const template = JSON.parse(readFileSync(path.join(appDir, 'cdk.out.ts', 'ShopPayments.template.json'), 'utf8')) as Template;
       const functions = functionsOf(template);
-      expect([...functions.keys()].sort()).toEqual([...EXPECTED_FUNCTIONS].sort());
+      expect([...functions.keys()].sort()).toEqual([...ALL_FUNCTIONS].sort());
       expect(functions.get('seqrNotification')!.MemorySize).toBe(1024);
       expect(functions.get('getInvoice')!.Environment.Variables.LOG_LEVEL).toBe('warn');
       expect(Object.keys(template.Outputs ?? {}).sort()).toEqual(['HttpApiUrl', 'ShopApiKeySecretArn']);
