@@ -13,7 +13,7 @@
  */
 import { RESULT, type InvoiceStatus } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
-import { drainOutbox, hasPendingEvents } from '../events/outbox.js';
+import { drainOutbox, hasPendingEvents, outboxClaimable } from '../events/outbox.js';
 import type { InvoiceSnapshot, StoredInvoice } from '../invoices/invoice.js';
 import { resultCodeOf } from '../invoices/operations.js';
 import { STATUS_CHECK_INTERVAL_MS, isFinal } from '../invoices/status-rules.js';
@@ -134,7 +134,9 @@ async function finalRound(deps: WatchDeps, message: WatchMessage, invoice: Invoi
     log.error(WATCH_GAVE_UP_MESSAGE, { reason: 'events', failures });
     return { outcome: 'gave-up', status: invoice.status, reason: 'events' };
   }
-  log.warn('invoice final with events still in its outbox; publishing them next round', { failures });
+  // Held by another path (it is publishing them now), or the bus refused: a look next round either way.
+  const held = !outboxClaimable(invoice, deps.clock.now());
+  log[held ? 'info' : 'warn']('invoice final with events still in its outbox; publishing them next round', { failures, held });
   const retryMs = Math.min(MAX_CANCEL_RETRY_MS, (deps.settings.intervalMs > 0 ? deps.settings.intervalMs : 5_000) * failures);
   return reschedule(deps, { ...message, failures }, deps.clock.now() + retryMs, invoice.status, checked);
 }
