@@ -67,6 +67,14 @@ export function delaySecondsUntil(at: number, now: number): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((at - now) / 1000)));
 }
 
+/**
+ * How recent another path's status check may be for a round to skip its own:
+ * an interval less a second, when two intervals fit in 15 s; else none.
+ */
+export function recentCheckSkipMs(intervalMs: number): number {
+  return intervalMs > 0 && 2 * intervalMs <= 15_000 ? Math.max(0, intervalMs - 1_000) : 0;
+}
+
 /** When the round after one at `now` should look: the next check, or the deadline if that comes first. */
 export function nextRoundAt(settings: WatchSettings, deadline: number, now: number): number {
   return settings.intervalMs > 0 ? Math.min(now + settings.intervalMs, deadline) : deadline;
@@ -95,6 +103,13 @@ export async function startWatchQuietly(deps: InvoiceWatch & { clock: Clock }, i
  * SEQR was asked; never throws for SEQR (the next round asks again).
  */
 async function askSeqr(deps: WatchDeps, invoice: StoredInvoice, log: Logger, waitForSlotMs = 0): Promise<{ invoice: StoredInvoice; checked: boolean }> {
+  // A page polling (or its heartbeat) asked SEQR moments ago: this round need not, so open pages
+  // and the watch do not both ask. Only while two intervals still fit well inside SEQR's 20 s: a
+  // payment just after a skipped round is then confirmed by the next one, at most 2 intervals on.
+  const skipMs = recentCheckSkipMs(deps.settings.intervalMs);
+  if (waitForSlotMs === 0 && skipMs > 0 && invoice.lastCheckedAt !== undefined && deps.clock.now() - invoice.lastCheckedAt < skipMs) {
+    return { invoice, checked: false };
+  }
   let claimed = await deps.invoices.claimStatusCheck(invoice.invoiceReference, STATUS_CHECK_INTERVAL_MS, deps.clock.now());
   if (!claimed && waitForSlotMs > 0) {
     await deps.clock.sleep(waitForSlotMs);

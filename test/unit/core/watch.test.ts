@@ -121,6 +121,42 @@ describe('watching an open invoice', () => {
     expect(skipped).toBe(outcomes.filter((o) => o.outcome === 'rescheduled').length);
   });
 
+  it('should leave SEQR to a page that asked within the interval, and still confirm a payment made just after a skipped round within two intervals', async () => {
+    const invoice = await created();
+    // A page's heartbeat poll asks 2 s before every round (5 s apart): the rounds skip their own ask.
+    const paidAt = invoice.createdAt + 20_100;
+    let polls = 0;
+    const outcomes = await drain({
+      until: invoice.createdAt + 60_000,
+      before: async (at) => {
+        deps.seqr.statuses.set(invoice.invoiceReference, [at - 2_000 >= paidAt ? PAID : ISSUED]);
+        if (at < paidAt) {
+          deps.clock.time = at - 2_000;
+          await pollStatus(deps, invoice.invoiceReference, invoice.subscribeToken, deps.log);
+          polls++;
+          deps.clock.time = at;
+        }
+        deps.seqr.statuses.set(invoice.invoiceReference, [at >= paidAt ? PAID : ISSUED]);
+      },
+    });
+    const rounds = outcomes.filter((o) => o.outcome === 'rescheduled');
+    expect(polls).toBeGreaterThan(2);
+    // Every round a poll preceded asked nothing; SEQR was asked by the polls and by the round after the payment.
+    expect(rounds.every((o) => !(o as { checked: boolean }).checked)).toBe(true);
+    expect(statusCalls(invoice.invoiceReference)).toHaveLength(polls + 1);
+    const stored = deps.invoices.items.get(invoice.invoiceReference)!;
+    expect(stored.status).toBe('PAID');
+    expect(Date.parse(stored.paidAt!) - paidAt).toBeLessThanOrEqual(2 * DEFAULTS.intervalMs);
+  });
+
+  it('should skip for a recent check only while two intervals fit in 15 s', async () => {
+    const { recentCheckSkipMs } = await import('../../../src/core/watch/watch.js');
+    expect(recentCheckSkipMs(5_000)).toBe(4_000);
+    expect(recentCheckSkipMs(7_500)).toBe(6_500);
+    expect(recentCheckSkipMs(8_000)).toBe(0);
+    expect(recentCheckSkipMs(0)).toBe(0);
+  });
+
   it('should stop at once, asking SEQR nothing, when the invoice is already final', async () => {
     const invoice = await created();
     await recordStatus(deps, deps.invoices.items.get(invoice.invoiceReference)!, { status: 'PAID', seqrVersion: 2, ersReference: PAID.ersReference }, deps.log);
