@@ -48,6 +48,8 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   shopApiKey: string;
   websocket: RunningWebSocketGateway;
+  /** dynalite: `stop()` / `start()` take the DynamoDB endpoint down and up again on the same port and data. */
+  dynamo: Pick<RunningDynamoDb, 'stop' | 'start' | 'running'>;
   /** The stand-in for the Lambda Invoke API (LAMBDA_ENDPOINT). */
   lambda: RunningLambdaEndpoint;
   stop(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbEndpoint: dynamo.endpoint,
       shopApiKey,
       websocket,
+      dynamo,
       lambda,
       stop: stopAll,
     };

@@ -25,12 +25,16 @@ export class Notifier {
     setMaxListeners(0, this.stopping.signal);
   }
 
-  /** Sends `copies` POSTs at once (duplicates race, as redelivered webhooks do). */
-  async notify(invoice: InvoiceRecord, copies: number): Promise<void> {
+  /**
+   * Sends one POST per entry of `delaysMs`, each after its delay, all at once
+   * (duplicates race, as redelivered webhooks do; a delay is a late notification).
+   */
+  async notify(invoice: InvoiceRecord, delaysMs: readonly number[]): Promise<void> {
     const url = invoice.invoice.notificationUrl;
-    if (!url || copies <= 0) return;
+    if (!url || delaysMs.length === 0) return;
     const results = await Promise.all(
-      Array.from({ length: copies }, async () => {
+      delaysMs.map(async (delayMs) => {
+        await this.wait(delayMs);
         const attempt: NotificationAttempt = { sentAtMs: preciseNow() };
         invoice.notifications.push(attempt);
         const result = await this.post(url, invoice.invoiceReference);
@@ -57,6 +61,20 @@ export class Notifier {
 
   stop(): void {
     this.stopping.abort();
+  }
+
+  /** Waits before a late POST; a stop ends the wait at once (the POST then fails as stopped). */
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private post(url: string, invoiceReference: string): Promise<{ ok: true; status: number } | { ok: false; error: string }> {
