@@ -44,20 +44,31 @@ export const TIMING = {
   pollMs: 1_000,
 };
 
-export type FaultStack = LocalStack & { logs: string[] };
+export type FaultStack = LocalStack & { logs: string[]; windowMs: number };
 
-export async function startFaultStack(options: { dataPath?: string; env?: Record<string, string> } = {}): Promise<FaultStack> {
-  return startTestStack({
+/**
+ * A local stack for the suite: SEQR's timing scaled as TIMING says, or, with
+ * `deployedTiming`, the deployed defaults (20 s window, 10 s SOAP time-out,
+ * 12 s notification budget, 2 s push time-out), as the load test runs.
+ */
+export async function startFaultStack(options: { dataPath?: string; env?: Record<string, string>; deployedTiming?: boolean } = {}): Promise<FaultStack> {
+  const windowMs = options.deployedTiming ? 20_000 : TIMING.windowMs;
+  const stack = await startTestStack({
     ...(options.dataPath ? { dataPath: options.dataPath } : {}),
-    simulator: { confirmationWindowMs: TIMING.windowMs, notificationTimeoutMs: 4_000 },
+    simulator: { confirmationWindowMs: windowMs, notificationTimeoutMs: options.deployedTiming ? 5_000 : 4_000 },
     env: {
-      SEQR_TIMEOUT_MS: String(TIMING.seqrTimeoutMs),
-      CONFIRMATION_BUDGET_MS: String(TIMING.confirmationBudgetMs),
-      PUSH_TIMEOUT_MS: String(TIMING.pushTimeoutMs),
+      ...(options.deployedTiming
+        ? {}
+        : {
+            SEQR_TIMEOUT_MS: String(TIMING.seqrTimeoutMs),
+            CONFIRMATION_BUDGET_MS: String(TIMING.confirmationBudgetMs),
+            PUSH_TIMEOUT_MS: String(TIMING.pushTimeoutMs),
+          }),
       LOG_LEVEL: 'info',
       ...options.env,
     },
   });
+  return Object.assign(stack, { windowMs });
 }
 
 export async function addFault(stack: LocalStack, rule: Record<string, unknown>): Promise<void> {
@@ -175,8 +186,8 @@ export class Browser {
     this.socket?.terminate();
   }
 
+  /** A new socket, subscribed (a page that has shown PAID already hears it once more on the new socket, as a reload would). */
   async reconnect(): Promise<void> {
-    if (this.stopped) return;
     await this.openSocket().catch(() => undefined);
   }
 
@@ -241,6 +252,8 @@ export interface Outcome {
   /** Events published per version: not measurable until the events work is merged. */
   eventsPerVersion: string;
   seconds: number;
+  /** From the pays sent until every payment was settled everywhere (or the wait gave up). */
+  settleSeconds: number;
   problems: string[];
 }
 
@@ -312,6 +325,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
   const invocations: Invocation[] = [];
   const stopObserving = observeInvocations({ onEnd: (invocation) => invocations.push({ ...invocation }) });
   const logsFrom = stack.logs.length;
+  let settleSeconds = NaN;
   const callsFrom = stack.simulator.calls().length;
   try {
     await scenario.arm?.({ stack, invoices, browsers });
@@ -329,7 +343,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
     // Wait until every payment is settled everywhere: confirmed at SEQR (a confirmed payment is never
     // reversed) or reversed there, PAID in the store, and each page showing a final status. Anything
     // still open when SEQR's window has long closed is counted as it stands.
-    const giveUp = paidAt + TIMING.windowMs + 4_000;
+    const giveUp = paidAt + stack.windowMs + 4_000;
     for (;;) {
       const atSeqr = invoices.map((i) => stack.simulator.invoice(i.invoiceReference));
       const settled = atSeqr.every((s) => s && (s.confirmed || s.reversed)) && browsers.every((b) => b.learnedBy);
@@ -337,6 +351,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
       if (Date.now() >= giveUp) break;
       await sleep(100);
     }
+    settleSeconds = (Date.now() - paidAt) / 1000;
     await during;
     // A late duplicate or a slow push still on its way would show as a second PAID frame.
     await sleep(300);
@@ -378,7 +393,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
   if (process.env.FAULTS_DEBUG_LOG) {
     const bad = new Set(problems.map((p) => p.split(':')[0]!));
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(process.env.FAULTS_DEBUG_LOG, stack.logs.slice(logsFrom).filter((l) => [...bad].some((r) => l.includes(r)) || l.includes("push")).join('\n') + '\n');
+    appendFileSync(process.env.FAULTS_DEBUG_LOG, stack.logs.slice(logsFrom).filter((l) => [...bad].some((r) => l.includes(r)) || /"level":"(warn|error)"/.test(l)).join('\n') + '\n');
   }
   if (unattributed) problems.push(`${unattributed} status change log line(s) without an invoiceReference`);
 
@@ -403,6 +418,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
     injected: calls.filter((c) => c.fault).length,
     eventsPerVersion: 'n/a (events not merged)',
     seconds: (Date.now() - started) / 1000,
+    settleSeconds,
     problems,
   };
 }
