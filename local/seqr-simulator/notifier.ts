@@ -17,6 +17,18 @@ export interface NotifierOptions {
   log: Log;
 }
 
+/** The notificationUrl as logged: its last path segment (the shop's notification token) masked. */
+export function withoutToken(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.pathname = parsed.pathname.replace(/[^/]+$/, '[token]');
+    parsed.search = parsed.search ? '?[query]' : '';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
 export class Notifier {
   private readonly stopping = new AbortController();
 
@@ -51,10 +63,10 @@ export class Notifier {
     for (const result of results) {
       if (result.ok) {
         invoice.notificationsSent += 1;
-        this.options.log('info', 'notification sent', { invoiceReference: invoice.invoiceReference, url, status: result.status });
+        this.options.log('info', 'notification sent', { invoiceReference: invoice.invoiceReference, url: withoutToken(url), status: result.status });
       } else {
         invoice.notificationFailures += 1;
-        this.options.log('warn', 'notification failed', { invoiceReference: invoice.invoiceReference, url, error: result.error });
+        this.options.log('warn', 'notification failed', { invoiceReference: invoice.invoiceReference, url: withoutToken(url), error: result.error });
       }
     }
   }
