@@ -15,6 +15,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -27,12 +28,15 @@ import {
   FUNCTIONS,
   HTTP_ROUTES,
   INVOKE_ENV,
+  QUEUES,
   TABLE_ENV,
   WEBSOCKET_ROUTES,
   type FunctionName,
   type FunctionSpec,
+  type QueueName,
   type TableName,
 } from '../src/catalog.js';
+import { WATCH_GAVE_UP_MESSAGE, WATCH_NOT_STARTED_MESSAGE } from '../src/core/watch/messages.js';
 import { TABLE_SCHEMAS, TTL_ATTRIBUTE } from '../src/adapters/dynamodb/schema.js';
 import { NODE_OPTIONS, PROJECT_ROOT, lambdaBundlingOptions } from './bundling.js';
 import {
@@ -51,6 +55,13 @@ export const DEFAULT_TRANSACTION_PERIOD_TIME_ZONE = 'Europe/Stockholm';
 export const WEBSOCKET_STAGE_NAME = 'live';
 /** The message the notification function logs when SEQR could not be asked within its 20 s window. */
 export const NOTIFICATION_NOT_CONFIRMED_MESSAGE = 'notification not confirmed';
+
+export const DEFAULT_PAYMENT_TIMEOUT = Duration.minutes(10);
+export const DEFAULT_WATCH_INTERVAL = Duration.seconds(5);
+/** The longest watch interval that still asks SEQR inside its 20 s window after a payment (with room for a retry). */
+export const MAX_WATCH_INTERVAL_SECONDS = 15;
+/** The log messages that say an open invoice is not watched (alarmed). */
+export const WATCH_FAILURE_MESSAGES = [WATCH_GAVE_UP_MESSAGE, WATCH_NOT_STARTED_MESSAGE] as const;
 
 /** Swaps a function's bundled code for other code (unit tests: `Code.fromInline`); `undefined` bundles it. */
 export type FunctionCodeOverride = (name: FunctionName, spec: FunctionSpec) => lambda.Code | undefined;
@@ -134,6 +145,20 @@ export interface SeqrWebshopPaymentsProps {
    */
   readonly metricNamespace?: string;
   /**
+   * How long an invoice may stay unpaid (ISSUED): then it is cancelled at SEQR (cancelInvoice), stored
+   * CANCELED and pushed to its sockets; a payment that got there first is confirmed and stored PAID instead.
+   * Whole seconds, from 30 s to 24 h.
+   * @default DEFAULT_PAYMENT_TIMEOUT, 10 minutes
+   */
+  readonly paymentTimeout?: Duration;
+  /**
+   * How often the back end itself asks SEQR about each open invoice (getPaymentStatus), so a payment
+   * whose notification is lost is confirmed inside SEQR's 20 s window with no browser open. Whole
+   * seconds, at most 15; `Duration.seconds(0)` turns the checks off (the payment timeout still applies).
+   * @default DEFAULT_WATCH_INTERVAL, 5 seconds
+   */
+  readonly watchInterval?: Duration;
+  /**
    * Replaces the bundled code of some or all functions. Unit tests pass
    * `() => lambda.Code.fromInline('…')` to synthesize without esbuild.
    * @default every function is bundled from its catalog entry with local esbuild
@@ -170,6 +195,10 @@ export class SeqrWebshopPayments extends Construct {
   readonly shopApiKeySecret: secretsmanager.ISecret;
   /** Scheduled transaction-period runs that failed after every retry. */
   readonly deadLetterQueue: sqs.Queue;
+  /** The invoice watch's delayed messages (one chain per open invoice: status checks and the payment timeout). */
+  readonly watchQueue: sqs.Queue;
+  /** Watch messages whose round failed QUEUES.watch.maxReceiveCount times. */
+  readonly watchDeadLetterQueue: sqs.Queue;
   readonly transactionPeriodSchedule: scheduler.Schedule;
   /** The role EventBridge Scheduler assumes to invoke the transaction-period function. */
   readonly transactionPeriodSchedulerRole: iam.Role;
@@ -201,6 +230,8 @@ export class SeqrWebshopPayments extends Construct {
       ...httpRoutes.map((route) => route.fn),
       ...Object.values(WEBSOCKET_ROUTES),
       'transactionPeriod',
+      // The consumers of the catalog's queues (the invoice watch).
+      ...(Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => (FUNCTIONS[name] as FunctionSpec).consumes),
     ]);
     const routed = new Set<FunctionName>([...httpRoutes.map((route) => route.fn), ...Object.values(WEBSOCKET_ROUTES)]);
     const names = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => deployed.has(name));
@@ -268,6 +299,35 @@ export class SeqrWebshopPayments extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+
+    // ---- The invoice watch: a queue of delayed messages, and its dead letters ----
+    const paymentTimeout = props.paymentTimeout ?? DEFAULT_PAYMENT_TIMEOUT;
+    const watchInterval = props.watchInterval ?? DEFAULT_WATCH_INTERVAL;
+    const timeoutSeconds = paymentTimeout.toMilliseconds() / 1000;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 86_400) {
+      throw new Error('paymentTimeout: whole seconds, from 30 seconds to 24 hours');
+    }
+    const intervalSeconds = watchInterval.toMilliseconds() / 1000;
+    if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > MAX_WATCH_INTERVAL_SECONDS) {
+      throw new Error(`watchInterval: whole seconds, from 0 (no status checks) to ${MAX_WATCH_INTERVAL_SECONDS} (SEQR reverses a payment not asked about within 20 s)`);
+    }
+    const watchEnvironment = { PAYMENT_TIMEOUT_MS: String(timeoutSeconds * 1000), WATCH_INTERVAL_MS: String(intervalSeconds * 1000) };
+    this.watchDeadLetterQueue = new sqs.Queue(this, 'InvoiceWatchDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const watchConsumer = (Object.keys(FUNCTIONS) as FunctionName[]).find((name) => (FUNCTIONS[name] as FunctionSpec).consumes === 'watch')!;
+    this.watchQueue = new sqs.Queue(this, 'InvoiceWatchQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for an SQS event source: six times the function's time-out. Rounds never fail
+      // for SEQR's sake (they send a new message), so this wait is for a round that crashed.
+      visibilityTimeout: Duration.seconds(6 * FUNCTIONS[watchConsumer].timeoutSeconds),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.watchDeadLetterQueue, maxReceiveCount: QUEUES.watch.maxReceiveCount },
+    });
+    const queues: Record<QueueName, sqs.Queue> = { watch: this.watchQueue };
 
     // ---- APIs (created before the functions: their URLs go into the functions' environment) --
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -365,6 +425,8 @@ export class SeqrWebshopPayments extends Construct {
         environment.SECURE_COOKIES = 'true';
       }
       if (spec.push) environment.WEBSOCKET_CALLBACK_URL = webSocketCallbackUrl;
+      for (const queue of spec.sends ?? []) environment[QUEUES[queue].env] = queues[queue].queueUrl;
+      if (spec.sends?.includes('watch') || spec.consumes === 'watch') Object.assign(environment, watchEnvironment);
       if (name === 'transactionPeriod' && props.transactionPeriodReports) {
         if (props.transactionPeriodReports.length === 0) throw new Error('transactionPeriodReports: name at least one report');
         environment.TRANSACTION_PERIOD_REPORT_IDS = props.transactionPeriodReports.join(',');
@@ -409,6 +471,14 @@ export class SeqrWebshopPayments extends Construct {
       if (spec.shopKey) this.shopApiKeySecret.grantRead(role);
       if (spec.push) {
         role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connectionsArn] }));
+      }
+      // Senders may send, and only that, to exactly their queues (the queues are SQS-managed encrypted: no key to grant).
+      for (const queue of spec.sends ?? []) {
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queues[queue].queueArn] }));
+      }
+      // The consumer's event source: receive, delete, change visibility, attributes on its queue (granted by the event source).
+      if (spec.consumes) {
+        fn.addEventSource(new SqsEventSource(queues[spec.consumes], { batchSize: QUEUES[spec.consumes].batchSize, reportBatchItemFailures: true }));
       }
       this.functions[name] = fn;
       this.logGroups[name] = logGroup;
@@ -490,12 +560,17 @@ export class SeqrWebshopPayments extends Construct {
       alarm(`${pascal(name)}ThrottlesAlarm`, fn(name).metricThrottles(fiveMinutes), `${name}: the function was throttled`);
     }
     alarm(
+      'InvoiceWatchDeadLetterAlarm',
+      this.watchDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      'An invoice watch round failed on every delivery: that invoice is no longer watched nor timed out (see the dead-letter queue and the invoiceWatch logs)',
+    );
+    alarm(
       'TransactionPeriodDeadLetterAlarm',
       this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       'A transaction period was not closed after every retry: close it by hand (see the dead-letter queue)',
     );
     // Every function that asks SEQR for a status may log it: the notification, the status poll, the shop's receipt.
-    const confirmingFunctions = (['seqrNotification', 'invoiceStatus', 'shop'] as const).filter((name) => this.logGroups[name]);
+    const confirmingFunctions = (['seqrNotification', 'invoiceStatus', 'shop', 'invoiceWatch'] as const).filter((name) => this.logGroups[name]);
     const notConfirmedFilters = confirmingFunctions.map(
       (name) =>
         new logs.MetricFilter(this, name === 'seqrNotification' ? 'NotificationNotConfirmedFilter' : `${pascal(name)}NotConfirmedFilter`, {
@@ -519,10 +594,28 @@ export class SeqrWebshopPayments extends Construct {
       'A SEQR payment notification could not be confirmed with getPaymentStatus within 20 s: SEQR may reverse the payment',
     );
 
-    // The transaction period's reports and reconciliation, from its JSON log lines.
-    const periodLogs = this.logGroups.transactionPeriod!;
     const namespace = props.metricNamespace ?? 'SeqrWebshopPayments';
     const messageIs = (...messages: string[]) => logs.FilterPattern.any(...messages.map((message) => logs.FilterPattern.stringValue('$.message', '=', message)));
+    // An invoice left unwatched: its first message not sent (the create functions), or its watch given up.
+    const watchLogGroups = names.filter((name) => specOf(name).sends?.includes('watch') || specOf(name).consumes === 'watch');
+    const watchFailures = watchLogGroups.map(
+      (name) =>
+        new logs.MetricFilter(this, `${pascal(name)}WatchFailureFilter`, {
+          logGroup: this.logGroups[name]!,
+          filterPattern: messageIs(...WATCH_FAILURE_MESSAGES),
+          metricNamespace: namespace,
+          metricName: 'InvoiceWatchFailures',
+          metricValue: '1',
+        }),
+    );
+    alarm(
+      'InvoiceWatchFailureAlarm',
+      watchFailures[0]!.metric(fiveMinutes),
+      'An open invoice is not watched (its first watch message was not sent, or its watch gave up): SEQR may reverse a payment whose notification is lost, and no payment timeout cancels it. See the invoiceWatch and createInvoice logs',
+    );
+
+    // The transaction period's reports and reconciliation, from its JSON log lines.
+    const periodLogs = this.logGroups.transactionPeriod!;
     const reportsPending = new logs.MetricFilter(this, 'TransactionPeriodReportPendingFilter', {
       logGroup: periodLogs,
       filterPattern: messageIs(REPORT_PENDING_MESSAGE, REPORT_UNREADABLE_MESSAGE, PERIOD_WORK_FAILED_MESSAGE),

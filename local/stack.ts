@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildPaymentView } from '../web/build.js';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
-import { TABLE_ENV, type TableName } from '../src/catalog.js';
+import { QUEUES, TABLE_ENV, type TableName } from '../src/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
 import { startLambdaEndpoint, type RunningLambdaEndpoint } from './gateway/lambda-endpoint.js';
+import { startQueueEndpoint, type RunningQueueEndpoint } from './gateway/queue-endpoint.js';
 
 export const LOCAL_SHOP_API_KEY = 'local-shop-key';
 export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
@@ -38,6 +39,14 @@ export interface LocalStackOptions {
   simulator?: Omit<SimulatorOptions, 'port' | 'host'>;
   /** Extra environment for the handlers (tests tune time-outs). */
   env?: Record<string, string>;
+  /**
+   * The invoice watch and payment timeout (src/core/watch/): a local SQS endpoint
+   * delivering the watch queue's delayed messages to the watch handler. On by default;
+   * `false`: new invoices are neither watched nor timed out (SEQR sees only the calls a test makes).
+   */
+  watch?: boolean;
+  /** The local SQS endpoint's port; a free port by default. */
+  queuePort?: number;
 }
 
 export interface LocalStack {
@@ -52,6 +61,8 @@ export interface LocalStack {
   dynamo: Pick<RunningDynamoDb, 'stop' | 'start' | 'running'>;
   /** The stand-in for the Lambda Invoke API (LAMBDA_ENDPOINT). */
   lambda: RunningLambdaEndpoint;
+  /** The stand-in for SQS (SQS_ENDPOINT), when the watch is on. */
+  queues?: RunningQueueEndpoint;
   stop(): Promise<void>;
 }
 
@@ -94,6 +105,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Started last, so stopped first: asynchronous runs finish while DynamoDB and SEQR are still up.
     const lambda = await startLambdaEndpoint({ port: options.lambdaPort ?? 0, host });
     started.push(lambda);
+    // The watch's messages stop first: no round starts while the rest is going down.
+    const queues = options.watch === false ? undefined : await startQueueEndpoint({ port: options.queuePort ?? 0, host });
+    if (queues) started.push(queues);
 
     // The payment view is served from a built file, as the deployed function serves its bundled copy.
     const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
@@ -121,10 +135,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PAYMENT_VIEW_ASSET: paymentViewAsset,
       LAMBDA_ENDPOINT: lambda.url,
       TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
+      ...(queues ? { SQS_ENDPOINT: queues.url, [QUEUES.watch.env]: queues.queueUrl('watch') } : {}),
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
       ...options.env,
     };
     // Handlers read their configuration from the environment, deployed and here alike.
+    if (!queues) for (const name of ['SQS_ENDPOINT', QUEUES.watch.env]) if (!(name in env)) delete process.env[name];
     Object.assign(process.env, env);
 
     return {
@@ -137,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       websocket,
       dynamo,
       lambda,
+      ...(queues ? { queues } : {}),
       stop: stopAll,
     };
   } catch (error) {

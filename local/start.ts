@@ -18,6 +18,8 @@ const stack = await startLocalStack({
   host: process.env.HOST ?? '127.0.0.1',
   dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
+  // The watch and payment timeout run as deployed (WATCH_INTERVAL_MS, PAYMENT_TIMEOUT_MS tune them); LOCAL_WATCH=off turns them off.
+  watch: process.env.LOCAL_WATCH !== 'off',
   // The simulator's own variables (as for `npm run simulator`) set the credentials on both sides.
   terminal: {
     terminalId: process.env.SEQR_SIMULATOR_TERMINAL_ID ?? LOCAL_TERMINAL.terminalId,
@@ -38,6 +40,7 @@ process.stdout.write(
     `  WebSocket       ${stack.websocketUrl}`,
     `  SEQR simulator  ${stack.simulator.baseUrl}  (SOAP: ${stack.simulator.soapUrl})`,
     `  Sample shop     ${stack.httpUrl}/shop`,
+    `  Invoice watch   ${stack.queues ? `${stack.queues.url} (local SQS; every ${process.env.WATCH_INTERVAL_MS ?? 5000} ms, payment timeout ${process.env.PAYMENT_TIMEOUT_MS ?? 600000} ms)` : 'off (LOCAL_WATCH=off)'}`,
     `  Shop key        ${stack.shopApiKey}  (local only: Authorization: Bearer ${stack.shopApiKey})`,
     '  Ctrl-C stops everything.',
     '',

@@ -7,6 +7,23 @@ import type { TableName } from './adapters/dynamodb/schema.js';
 
 export { TABLE_ENV, type TableName } from './adapters/dynamodb/schema.js';
 
+/** The stack's SQS queues. */
+export type QueueName = 'watch';
+
+export interface QueueSpec {
+  /** The environment variable that gives a sending function the queue's URL. */
+  env: string;
+  /** Messages one invocation of the consumer gets at most (the event source's batch size). */
+  batchSize: number;
+  /** Deliveries of a message before it goes to the queue's dead-letter queue. */
+  maxReceiveCount: number;
+}
+
+export const QUEUES: Record<QueueName, QueueSpec> = {
+  /** Invoice watch messages (src/core/watch/): delayed, one chain per open invoice. */
+  watch: { env: 'WATCH_QUEUE_URL', batchSize: 10, maxReceiveCount: 5 },
+};
+
 export interface FunctionSpec {
   /** Path of the handler module from the project root. */
   entry: string;
@@ -22,13 +39,17 @@ export interface FunctionSpec {
   push?: boolean;
   /** Functions of this catalog it starts asynchronously (lambda:InvokeFunction on exactly those, their names in INVOKE_ENV). */
   invokes?: readonly string[];
+  /** Queues it sends messages to (sqs:SendMessage on exactly those; their URLs in `QUEUES[name].env`). */
+  sends?: readonly QueueName[];
+  /** The queue whose messages it handles (an SQS event source with partial batch responses). */
+  consumes?: QueueName;
   /** Lambda time-out in seconds. */
   timeoutSeconds: number;
   memoryMiB?: number;
 }
 
 export const FUNCTIONS = {
-  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
+  createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], sends: ['watch'], timeoutSeconds: 25 },
   updateInvoice: { entry: 'src/handlers/shop-api/update-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
   cancelInvoice: { entry: 'src/handlers/shop-api/cancel-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
   createRefund: { entry: 'src/handlers/shop-api/refunds.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
@@ -50,7 +71,18 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
   },
   paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
-  shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, timeoutSeconds: 25 },
+  shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, sends: ['watch'], timeoutSeconds: 25 },
+  invoiceWatch: {
+    entry: 'src/handlers/queue/invoice-watch.ts',
+    seqr: true,
+    tables: ['invoices', 'connections'],
+    push: true,
+    consumes: 'watch',
+    sends: ['watch'],
+    // A round: cancelInvoice (10 s), a paced wait (1 s), getPaymentStatus (12 s), the store and the push.
+    timeoutSeconds: 45,
+    memoryMiB: 256,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

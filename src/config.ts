@@ -136,6 +136,24 @@ export const config = {
   get lambdaEndpoint(): string | undefined {
     return env('LAMBDA_ENDPOINT');
   },
+  /** The watch queue's URL (SQS); unset: new invoices are neither watched nor timed out. */
+  get watchQueueUrl(): string | undefined {
+    return env('WATCH_QUEUE_URL');
+  },
+  /** The SQS endpoint; unset when deployed (the SDK finds it), the local stack's stand-in locally. */
+  get sqsEndpoint(): string | undefined {
+    return env('SQS_ENDPOINT');
+  },
+  /** How often the watch asks SEQR about an open invoice, in ms; 0: never (the payment timeout still applies). */
+  get watchIntervalMs(): number {
+    return integer('WATCH_INTERVAL_MS', 5_000);
+  },
+  /** How long an invoice may stay unpaid before it is cancelled at SEQR, in ms. */
+  get paymentTimeoutMs(): number {
+    const value = integer('PAYMENT_TIMEOUT_MS', 600_000);
+    if (value < 1_000) throw new Error('configuration: PAYMENT_TIMEOUT_MS must be at least 1000 (turn the watch off by leaving WATCH_QUEUE_URL unset)');
+    return value;
+  },
   /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
   get secureCookies(): boolean {
     return env('SECURE_COOKIES') !== 'false';

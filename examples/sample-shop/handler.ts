@@ -1,7 +1,7 @@
 /** The sample shop's pages: GET /shop, POST /shop/additem, POST and GET /shop/checkout, GET /shop/done. */
 import { HttpError, answer, requestLogger, type HttpEvent, type HttpResult } from '../../src/adapters/http/http.js';
 import { seqrFromConfig } from '../../src/adapters/seqr/client.js';
-import { invoiceSettings, storeDeps } from '../../src/adapters/wiring.js';
+import { invoiceSettings, invoiceWatch, storeDeps } from '../../src/adapters/wiring.js';
 import { log } from '../../src/log.js';
 import { addItem, checkout, done, showCheckout, showProducts } from './shop.js';
 
@@ -15,8 +15,10 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
         return showProducts(event);
       case 'POST /shop/additem':
         return addItem(event);
-      case 'POST /shop/checkout':
-        return checkout({ ...deps, log: logger, settings: invoiceSettings() }, event, logger);
+      case 'POST /shop/checkout': {
+        const watch = invoiceWatch();
+        return checkout({ ...deps, log: logger, settings: invoiceSettings(), ...(watch ? { watch } : {}) }, event, logger);
+      }
       case 'GET /shop/checkout':
         return showCheckout(event);
       case 'GET /shop/done':

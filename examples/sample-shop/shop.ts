@@ -17,7 +17,7 @@ import { config } from '../../src/config.js';
 import { HttpError, header, rawBody, secretsEqual, sha256, type HttpEvent, type HttpResult } from '../../src/adapters/http/http.js';
 import { RESULT } from '../../src/contract/index.js';
 import { SeqrError } from '../../src/core/seqr/errors.js';
-import { createInvoice, type InvoiceSettings } from '../../src/core/invoices/create-invoice.js';
+import { createInvoice, type CreateInvoiceDeps, type InvoiceSettings } from '../../src/core/invoices/create-invoice.js';
 import { parseInvoiceRequest } from '../../src/core/invoices/invoice-request.js';
 import type { StoredInvoice } from '../../src/core/invoices/invoice.js';
 import { refreshFromSeqr } from '../../src/core/payments/payment-status.js';
@@ -27,7 +27,7 @@ import type { Logger } from '../../src/log.js';
 import { dynamoInvoiceStore } from '../../src/adapters/dynamodb/invoices.js';
 
 /** What the shop uses of the payment core: the same ports the product's handlers have. */
-export type ShopDeps = PaymentDeps & { settings: InvoiceSettings };
+export type ShopDeps = PaymentDeps & { settings: InvoiceSettings; watch?: CreateInvoiceDeps['watch'] };
 
 const getInvoice = (invoiceReference: string) => dynamoInvoiceStore.get(invoiceReference);
 import { deleteSession, getSession, saveSession, type CartLine, type ShopSession } from './sessions.js';

@@ -9,9 +9,11 @@ import { config } from '../config.js';
 import type { Logger } from '../log.js';
 import { systemClock, type ConnectionPoster, type PaymentDeps } from '../core/ports.js';
 import type { InvoiceSettings } from '../core/invoices/create-invoice.js';
+import type { InvoiceWatch, WatchSettings } from '../core/watch/watch.js';
 import { apiGatewayPoster } from './apigateway/push.js';
 import { dynamoConnectionStore } from './dynamodb/connections.js';
 import { dynamoInvoiceStore } from './dynamodb/invoices.js';
+import { sqsWatchQueue } from './sqs/watch-queue.js';
 
 let poster: ConnectionPoster | undefined;
 
@@ -31,4 +33,17 @@ export function storeDeps(log: Logger): Omit<PaymentDeps, 'seqr'> {
 /** Where new invoices' URLs point, from the environment. */
 export function invoiceSettings(): InvoiceSettings {
   return { publicBaseUrl: config.publicBaseUrl, websocketUrl: config.websocketUrl, retentionDays: config.invoiceRetentionDays };
+}
+
+/** The watch's pace and the payment timeout, from the environment. */
+export function watchSettings(): WatchSettings {
+  // The watch's getPaymentStatus may take one whole call and a quick retry: an answer SEQR
+  // committed after 6.5 s must not be dropped (the browser's poll has 5 s, inside its function's time-out).
+  return { intervalMs: config.watchIntervalMs, paymentTimeoutMs: config.paymentTimeoutMs, seqrBudgetMs: config.seqrTimeoutMs + 2_000 };
+}
+
+/** The watch new invoices are given (WATCH_QUEUE_URL); none when no queue is configured. */
+export function invoiceWatch(): InvoiceWatch | undefined {
+  const queueUrl = config.watchQueueUrl;
+  return queueUrl ? { queue: sqsWatchQueue(queueUrl), settings: watchSettings() } : undefined;
 }

@@ -76,6 +76,25 @@ export interface EventPublisher {
   publish(events: readonly PaymentEvent[]): Promise<void>;
 }
 
+/**
+ * One message of an invoice's watch (src/core/watch/): the invoice to look at,
+ * and its payment timeout. Deployed an SQS message, delivered after its delay.
+ */
+export interface WatchMessage {
+  invoiceReference: string;
+  /** Epoch ms of the payment timeout: an invoice still ISSUED then is cancelled. */
+  deadline: number;
+  /** Cancel attempts made after the deadline (each answered "not now" or not at all). */
+  cancelAttempts?: number;
+  /** Rounds that failed unexpectedly (the store unreachable), in a row. */
+  failures?: number;
+}
+
+/** Delivers a watch message after a delay (SQS DelaySeconds, 0–900). */
+export interface WatchQueue {
+  send(message: WatchMessage, delaySeconds: number): Promise<void>;
+}
+
 /** Everything the payment paths (create, notify, poll, subscribe) need. */
 export interface PaymentDeps {
   seqr: SeqrMerchantApi;

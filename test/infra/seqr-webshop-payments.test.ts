@@ -554,7 +554,8 @@ describe('When a shop configures the construct', () => {
     const filters = template.findResources('AWS::Logs::MetricFilter');
     const metrics = Object.values(filters).map((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]!.MetricName);
     // The transaction period's own filters (test/infra/transaction-periods.test.ts) aside.
-    expect(metrics.filter((name) => !['TransactionPeriodReportsPending', 'ReconciliationDifferences'].includes(name))).toEqual([
+    expect(metrics.filter((name) => !['TransactionPeriodReportsPending', 'ReconciliationDifferences', 'InvoiceWatchFailures'].includes(name))).toEqual([
+      'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',

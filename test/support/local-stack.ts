@@ -15,6 +15,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     websocketPort: 0,
     simulatorPort: 0,
     dynamoDbPort: 0,
+    // The watch asks SEQR on its own: off unless a test asks for it, so tests that count SEQR's calls see only their own.
+    watch: false,
     ...options,
     // The simulator's lines are not the test's to read unless it asks, but the log audit reads them all.
     simulator: { confirmationWindowMs: 3_000, ...options.simulator, log: teeTo(options.simulator?.log) },

@@ -8,7 +8,7 @@ import type { InvoiceStatus, StatusMessage } from '../../src/contract/index.js';
 import type { Connection, InvoiceSnapshot, StatusUpdate, StoredInvoice } from '../../src/core/invoices/invoice.js';
 import { isExpired } from '../../src/core/invoices/invoice.js';
 import { canAdvance, pushAllowed, pushRank, statusCheckDue } from '../../src/core/invoices/status-rules.js';
-import type { Clock, ConnectionKey, ConnectionPoster, ConnectionStore, InvoiceStore, PaymentDeps, PostOutcome } from '../../src/core/ports.js';
+import type { Clock, ConnectionKey, ConnectionPoster, ConnectionStore, InvoiceStore, PaymentDeps, PostOutcome, WatchMessage, WatchQueue } from '../../src/core/ports.js';
 import type { PaymentStatusResult, SeqrInvoice, SeqrMerchantApi } from '../../src/core/seqr/merchant-api.js';
 import type { Logger } from '../../src/log.js';
 
@@ -140,9 +140,39 @@ export class RecordingPoster implements ConnectionPoster {
   }
 }
 
+/** A queue of watch messages, each due `delaySeconds` after it was sent by the clock; fails the next `failNext` sends. */
+export class MemoryWatchQueue implements WatchQueue {
+  readonly sent: { message: WatchMessage; delaySeconds: number; sentAt: number; dueAt: number }[] = [];
+  private readonly waiting: { message: WatchMessage; dueAt: number }[] = [];
+  failNext = 0;
+  constructor(private readonly clock: Clock) {}
+  async send(message: WatchMessage, delaySeconds: number): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('injected queue failure');
+    }
+    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900) throw new Error(`DelaySeconds ${delaySeconds} out of range`);
+    const sentAt = this.clock.now();
+    const entry = { message: structuredClone(message), delaySeconds, sentAt, dueAt: sentAt + delaySeconds * 1000 };
+    this.sent.push(entry);
+    this.waiting.push({ message: entry.message, dueAt: entry.dueAt });
+  }
+  /** Messages not yet taken. */
+  get size(): number {
+    return this.waiting.length;
+  }
+  /** The earliest waiting message (due by `until`, when given), removed, with when it is due. */
+  takeNext(until = Infinity): { message: WatchMessage; dueAt: number } | undefined {
+    this.waiting.sort((a, b) => a.dueAt - b.dueAt);
+    return this.waiting[0] && this.waiting[0].dueAt <= until ? this.waiting.shift() : undefined;
+  }
+}
+
 /** A SEQR that answers getPaymentStatus from a script, and logs every call. */
 export class ScriptedSeqr implements SeqrMerchantApi {
-  readonly calls: { operation: string; invoiceReference?: string }[] = [];
+  /** Every call; `at` by the clock when one was given, `deadline` as getPaymentStatus was given it. */
+  readonly calls: { operation: string; invoiceReference?: string; at?: number; deadline?: number }[] = [];
+  constructor(private readonly clock?: Clock) {}
   /** Per invoice: what getPaymentStatus answers (the last one repeats), or an error to throw. */
   readonly statuses = new Map<string, (PaymentStatusResult | Error)[]>();
   nextReference = 1_000_000_000_001n;
@@ -160,8 +190,13 @@ export class ScriptedSeqr implements SeqrMerchantApi {
     this.sent.set(invoiceReference, invoice);
     return { invoiceReference, invoiceQRCode: `HTTP://SEQR.SE/R${invoiceReference}` };
   }
-  async getPaymentStatus(invoiceReference: string): Promise<PaymentStatusResult> {
-    this.calls.push({ operation: 'getPaymentStatus', invoiceReference });
+  async getPaymentStatus(invoiceReference: string, _invoiceVersion?: number, options: { deadline?: number } = {}): Promise<PaymentStatusResult> {
+    this.calls.push({
+      operation: 'getPaymentStatus',
+      invoiceReference,
+      ...(this.clock ? { at: this.clock.now() } : {}),
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    });
     const script = this.statuses.get(invoiceReference) ?? [];
     const answer = script.length > 1 ? script.shift()! : (script[0] ?? { status: 'ISSUED', version: 1 });
     if (answer instanceof Error) throw answer;
@@ -170,8 +205,14 @@ export class ScriptedSeqr implements SeqrMerchantApi {
   async updateInvoice(invoiceReference: string) {
     this.calls.push({ operation: 'updateInvoice', invoiceReference });
   }
+  /** Per invoice: what cancelInvoice does, in turn (the last one repeats): an error to throw, or a function to run; none: it succeeds. */
+  readonly cancels = new Map<string, (Error | (() => Promise<void> | void))[]>();
   async cancelInvoice(invoiceReference: string) {
-    this.calls.push({ operation: 'cancelInvoice', invoiceReference });
+    this.calls.push({ operation: 'cancelInvoice', invoiceReference, ...(this.clock ? { at: this.clock.now() } : {}) });
+    const script = this.cancels.get(invoiceReference) ?? [];
+    const next = script.length > 1 ? script.shift() : script[0];
+    if (next instanceof Error) throw next;
+    if (next) await next();
   }
   async commitReservation(invoiceReference: string) {
     this.calls.push({ operation: 'commitReservation', invoiceReference });
@@ -199,6 +240,7 @@ export interface MemoryDeps extends PaymentDeps {
   connections: MemoryConnectionStore;
   poster: RecordingPoster;
   seqr: ScriptedSeqr;
+  queue: MemoryWatchQueue;
   lines: Record<string, unknown>[];
 }
 
@@ -212,7 +254,8 @@ export function memoryDeps(): MemoryDeps {
     invoices: new MemoryInvoiceStore(clock),
     connections: new MemoryConnectionStore(clock),
     poster: new RecordingPoster(),
-    seqr: new ScriptedSeqr(),
+    seqr: new ScriptedSeqr(clock),
+    queue: new MemoryWatchQueue(clock),
     log,
     lines,
   };

@@ -13,6 +13,7 @@ import { toSeqrRows, type PricedInvoice } from './invoice-request.js';
 import { appLinkOf, qrCodeOf } from './invoice-views.js';
 import { hashToken, newToken } from './tokens.js';
 import { idempotent, type IdempotencyDeps, type IdempotentOutcome } from '../idempotency/idempotency.js';
+import { startWatchQuietly, type InvoiceWatch } from '../watch/watch.js';
 
 export interface CreatedInvoice {
   invoiceReference: string;
@@ -35,7 +36,11 @@ export interface InvoiceSettings {
   retentionDays: number;
 }
 
-export type CreateInvoiceDeps = Pick<PaymentDeps, 'seqr' | 'invoices' | 'clock'> & { settings: InvoiceSettings };
+export type CreateInvoiceDeps = Pick<PaymentDeps, 'seqr' | 'invoices' | 'clock'> & {
+  settings: InvoiceSettings;
+  /** The watch and payment timeout (src/core/watch/): each new invoice's first message is sent here. None: not watched. */
+  watch?: InvoiceWatch;
+};
 
 export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvoice, log: Logger): Promise<CreatedInvoice> {
   const now = new Date(deps.clock.now());
@@ -93,6 +98,7 @@ export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvo
     throw new StoreUnavailableError('The invoice could not be stored; nothing was charged. Try again.');
   }
   logger.info('invoice created', { total: invoice.total, currency: invoice.currency, rows: invoice.rows.length });
+  if (deps.watch) await startWatchQuietly({ ...deps.watch, clock: deps.clock }, invoiceReference, now.getTime(), logger);
   return {
     invoiceReference,
     qrCode: stored.qrCode,

@@ -7,7 +7,7 @@
 import { answer, header, json, jsonBody, requestLogger, requireShopKey, type HttpEvent, type HttpResult } from '../../adapters/http/http.js';
 import { dynamoIdempotencyStore } from '../../adapters/dynamodb/idempotency.js';
 import { seqrFromConfig } from '../../adapters/seqr/client.js';
-import { invoiceSettings, storeDeps } from '../../adapters/wiring.js';
+import { invoiceSettings, invoiceWatch, storeDeps } from '../../adapters/wiring.js';
 import { createInvoiceOnce } from '../../core/invoices/create-invoice.js';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../../core/idempotency/idempotency.js';
 import { parseInvoiceRequest } from '../../core/invoices/invoice-request.js';
@@ -22,7 +22,13 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
     const body = jsonBody(event);
     const invoice = parseInvoiceRequest(body);
     const idempotencyKey = idempotencyKeyOf(header(event, IDEMPOTENCY_HEADER), false);
-    const { result, replayed } = await createInvoiceOnce({ ...deps, log: logger, settings: invoiceSettings() }, invoice, { body, idempotencyKey }, logger);
+    const watch = invoiceWatch();
+    const { result, replayed } = await createInvoiceOnce(
+      { ...deps, log: logger, settings: invoiceSettings(), ...(watch ? { watch } : {}) },
+      invoice,
+      { body, idempotencyKey },
+      logger,
+    );
     return json(201, result, replayed ? { 'idempotent-replayed': 'true' } : {});
   });
 };
