@@ -1,7 +1,7 @@
 /**
  * The fault suite's harness: a local stack with SEQR's timing scaled down
- * (a 5 s confirmation window instead of 20 s, the client's time-outs and
- * budgets in the same proportion), browsers that behave as the payment view
+ * (an 8 s confirmation window instead of 20 s, the client's time-outs and
+ * budgets in about the same proportion), browsers that behave as the payment view
  * does (a subscribed socket and a heartbeat poll, polling when the socket is
  * gone), and one scenario runner that pays every invoice at once under the
  * scenario's faults and reads the outcome from the store (dynalite, directly),
@@ -29,21 +29,22 @@ export const SIZE = {
 };
 
 /**
- * SEQR's 20 s window scaled to 5 s, and what runs inside it scaled alike
- * (the invoice watch's round every 2 s rather than every 5 s):
- * one SOAP call may take 800 ms (10 s of 20 s deployed would be 2.5 s; shorter
- * here, so that a call near its time-out and its retries fit the budget), the
- * notification path may keep asking for 3.2 s (12 s of 20 s), and a browser
- * with a socket polls every 1.25 s (5 s of 20 s).
+ * SEQR's 20 s window scaled to 8 s, and what runs inside it in about the same
+ * proportion: the notification path may keep asking for 4.8 s (12 s of 20 s),
+ * a page with a socket polls every 2 s and the invoice watch looks every 2 s
+ * (5 s of 20 s), one SOAP call may take 1.5 s (shorter than 10 s of 20 s
+ * would be, so that a call near its time-out and its retries fit the budget).
+ * A window shorter than that would make a loaded 2-core machine, where one
+ * process serves every notification of a burst, look like SEQR reversing.
  */
 export const TIMING = {
-  windowMs: 5_000,
-  seqrTimeoutMs: 800,
-  confirmationBudgetMs: 3_200,
-  pushTimeoutMs: 400,
-  /** The watch's interval: 5 s of 20 s would be 1.25 s; SQS delays are whole seconds, so 2 s. */
+  windowMs: 8_000,
+  seqrTimeoutMs: 1_500,
+  confirmationBudgetMs: 4_800,
+  pushTimeoutMs: 500,
+  /** SQS delays are whole seconds. */
   watchIntervalMs: 2_000,
-  heartbeatMs: 1_250,
+  heartbeatMs: 2_000,
   pollMs: 1_000,
 };
 
@@ -54,12 +55,12 @@ export type FaultStack = LocalStack & { logs: string[]; windowMs: number };
  * `deployedTiming`, the deployed defaults (20 s window, 10 s SOAP time-out,
  * 12 s notification budget, 2 s push time-out), as the load test runs.
  */
-export async function startFaultStack(options: { dataPath?: string; env?: Record<string, string>; deployedTiming?: boolean } = {}): Promise<FaultStack> {
+export async function startFaultStack(options: { dataPath?: string; env?: Record<string, string>; deployedTiming?: boolean; watch?: boolean } = {}): Promise<FaultStack> {
   const windowMs = options.deployedTiming ? 20_000 : TIMING.windowMs;
   const stack = await startTestStack({
     ...(options.dataPath ? { dataPath: options.dataPath } : {}),
-    // The product as deployed and as npm start runs it: the invoice watch on.
-    watch: true,
+    // The product as deployed and as npm start runs it: the invoice watch on (off only to show a path alone).
+    watch: options.watch ?? true,
     simulator: { confirmationWindowMs: windowMs, notificationTimeoutMs: options.deployedTiming ? 5_000 : 4_000 },
     env: {
       ...(options.deployedTiming
@@ -154,7 +155,8 @@ export class Browser {
       const record: SocketRecord = { frames: [], closed: false };
       this.sockets.push(record);
       this.socket = socket;
-      const timer = setTimeout(() => reject(new Error(`no status frame within 5 s on ${this.invoice.invoiceReference}`)), 5_000);
+      // The harness's own patience (a loaded machine), not a bound of the product.
+      const timer = setTimeout(() => reject(new Error(`no status frame within 15 s on ${this.invoice.invoiceReference}`)), 15_000);
       socket.on('open', () => socket.send(JSON.stringify({ action: 'subscribe' })));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type?: string; status?: string; version?: number };
@@ -321,7 +323,17 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
   const started = Date.now();
   const count = scenario.payments ?? SIZE.payments;
   await clearFaults(stack);
-  const invoices = await inBatches(Array.from({ length: count }), 8, () => createInvoice(stack));
+  // Setting up is not under test: a sendInvoice that timed out on a loaded machine is tried again, as a shop would.
+  const invoices = await inBatches(Array.from({ length: count }), 8, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createInvoice(stack);
+      } catch (error) {
+        if (attempt >= 3 || !/ 503 /.test(String(error))) throw error;
+        await sleep(500);
+      }
+    }
+  });
   const refs = new Set(invoices.map((i) => i.invoiceReference));
   const browsers = scenario.browser
     ? invoices.map((invoice) => new Browser(invoice, { ...(scenario.browser as { socket: boolean; heartbeatMs: number | false }), pollMs: TIMING.pollMs }))
@@ -368,7 +380,8 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
 
   const stored = await Promise.all(invoices.map((i) => storedStatus(stack, i.invoiceReference)));
   const atSeqr = invoices.map((i) => stack.simulator.invoice(i.invoiceReference)!);
-  const calls = stack.simulator.calls().slice(callsFrom);
+  // This scenario's invoices only: a slow answer to an earlier scenario's call may land in this one's time.
+  const calls = stack.simulator.calls().slice(callsFrom).filter((c) => c.invoiceReference !== undefined && refs.has(c.invoiceReference));
   const { byInvoice, unattributed, paidBy } = transitionsFrom(stack.logs.slice(logsFrom), refs);
   const frames = browsers.flatMap((b) => b.paidFramesPerSocket());
   const serverErrorsByRoute: Record<string, number> = {};

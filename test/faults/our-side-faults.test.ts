@@ -25,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.stdout.write(table(`Fault suite, our side: ${SIZE.payments} payments a scenario, seed ${SEED}, window ${TIMING.windowMs} ms, ${((Date.now() - started) / 1000).toFixed(1)} s`, outcomes));
+  if (process.env.FAULTS_DEBUG_LOG && stack) (await import('node:fs')).appendFileSync(process.env.FAULTS_DEBUG_LOG + '.all', stack.logs.filter((l) => /"level":"(warn|error)"/.test(l)).join('\n') + '\n');
   closeReader();
   await stack?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
