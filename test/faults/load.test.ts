@@ -46,5 +46,5 @@ describe(`When ${SIZE.load} checkouts are paid at once with 10 % of getPaymentSt
     expectHeld(o);
     expect(o.maxPaidFramesPerSocket).toBe(1);
     expect({ serverErrors: o.serverErrors, byRoute: o.serverErrorsByRoute }).toEqual({ serverErrors: 0, byRoute: {} });
-  }, 120_000);
+  }, Math.max(120_000, SIZE.load * 600));
 });
