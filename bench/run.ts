@@ -18,6 +18,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_ENV, type FunctionName } from '../src/catalog.js';
+import { SESSIONS_TABLE_ENV } from '../examples/sample-shop/catalog.js';
 import { PROJECT_ROOT } from '../infra/bundling.js';
 import { probeTargets, startBenchStack } from './clients.js';
 import { ASSUMPTIONS, PRICES, costLines, connectionUsage, dollars, itemSize, oldPluginPaymentPlan, planUsage, pushPaymentPlan, type ItemSizes, type PathUse } from './cost.js';
@@ -310,8 +311,8 @@ async function largestItems(endpoint: string): Promise<ItemSizes> {
   const client = DynamoDBDocumentClient.from(base);
   const out: ItemSizes = {};
   try {
-    for (const table of ['invoices', 'connections', 'sessions'] as const) {
-      const { Items = [] } = await client.send(new ScanCommand({ TableName: process.env[TABLE_ENV[table]]! }));
+    for (const [table, envName] of [['invoices', TABLE_ENV.invoices], ['connections', TABLE_ENV.connections], ['sessions', SESSIONS_TABLE_ENV]] as const) {
+      const { Items = [] } = await client.send(new ScanCommand({ TableName: process.env[envName]! }));
       const largest = Math.max(0, ...Items.map((item) => itemSize(item)));
       if (largest > 0) out[table] = largest;
     }

@@ -12,6 +12,19 @@ import type { FunctionName, FunctionSpec } from '../src/catalog.js';
 /** The repository root: entries in the catalog are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Where `npm run build` writes each function's production bundle, one folder per
+ * function (`dist/assets/<name>/index.mjs`, the WSDL or payment-view.js beside it).
+ */
+export const PACKAGE_ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'assets');
+
+/**
+ * The prebuilt bundles beside this module: `dist/assets/` when it runs compiled
+ * from the installed package (dist/infra/bundling.js), a folder that does not
+ * exist when it runs from source (infra/bundling.ts), where functions are bundled.
+ */
+export const PREBUILT_ASSETS_DIR = fileURLToPath(new URL('../assets/', import.meta.url));
+
 /** esbuild target matching the Lambda runtime (Node.js 22). */
 export const ESBUILD_TARGET = 'node22';
 
@@ -21,6 +34,45 @@ export const ESM_REQUIRE_BANNER =
 
 /** Left to the Lambda runtime, which ships AWS SDK v3. */
 export const EXTERNAL_MODULES: readonly string[] = ['@aws-sdk/*'];
+
+/**
+ * Modules `soap` 1.13 (and `axios` under it) load for features SEQR's plain
+ * SOAP 1.1 over HTTPS never uses, each replaced in every bundle by a stub in
+ * infra/stubs/ (esbuild `alias`) that loads for free and throws a clear error
+ * if called. The value names the feature, and the stub file.
+ * Proven by test/seqr/bundled-client.test.ts: the client bundled with these
+ * options runs every operation against the simulator over real HTTP.
+ */
+export const STUBBED_MODULES = {
+  /** WS-Security signing (WSSecurityCert); drags in xpath and @xmldom/xmldom. */
+  'xml-crypto': 'infra/stubs/xml-crypto.cjs',
+  /** MTOM multipart responses (parseResponseAttachments); drags in @paralleldrive/cuid2 and @noble/hashes. */
+  formidable: 'infra/stubs/formidable.cjs',
+  /** Boundary of MTOM multipart responses (parseResponseAttachments). */
+  'whatwg-mimetype': 'infra/stubs/whatwg-mimetype.cjs',
+  /** NTLM authentication; drags in des.js and js-md4. */
+  'axios-ntlm': 'infra/stubs/axios-ntlm.cjs',
+  /** axios's multipart/form-data bodies; drags in mime-types, mime-db (137 KB) and get-intrinsic. */
+  'form-data': 'infra/stubs/form-data.cjs',
+} as const satisfies Record<string, string>;
+
+/** The packages that must never reach a bundle once STUBBED_MODULES are in place (the bundle report checks). */
+export const CUT_PACKAGES: readonly string[] = [
+  ...Object.keys(STUBBED_MODULES),
+  'xpath',
+  '@xmldom/xmldom',
+  'des.js',
+  'js-md4',
+  '@paralleldrive/cuid2',
+  '@noble/hashes',
+  'mime-types',
+  'mime-db',
+];
+
+/** esbuild `alias`: each stubbed module to its stub's absolute path (independent of esbuild's working directory). */
+export function moduleAliases(root: string = PROJECT_ROOT): Record<string, string> {
+  return Object.fromEntries(Object.entries(STUBBED_MODULES).map(([name, stub]) => [name, path.join(root, stub)]));
+}
 
 /** Prefer ES module builds of dependencies, as NodejsFunction does for ESM output. */
 export const MAIN_FIELDS: readonly string[] = ['module', 'main'];
@@ -58,7 +110,7 @@ export function paymentViewBuildCommand(inputDir: string, outputDir: string): st
 }
 
 /** Shell commands run after esbuild, copying the files a function reads from beside its bundle. */
-export function afterBundlingCommands(name: FunctionName, spec: FunctionSpec, inputDir: string, outputDir: string): string[] {
+export function afterBundlingCommands(name: string, spec: FunctionSpec, inputDir: string, outputDir: string): string[] {
   const commands: string[] = [];
   if (spec.seqr) {
     commands.push(`cp ${shellQuote(path.join(inputDir, WSDL_SOURCE))} ${shellQuote(path.join(outputDir, WSDL_FILE))}`);
@@ -68,7 +120,7 @@ export function afterBundlingCommands(name: FunctionName, spec: FunctionSpec, in
 }
 
 /** NodejsFunction bundling: local esbuild, minified ESM with source maps. */
-export function lambdaBundlingOptions(name: FunctionName, spec: FunctionSpec): BundlingOptions {
+export function lambdaBundlingOptions(name: string, spec: FunctionSpec): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: ESBUILD_TARGET,
@@ -80,6 +132,7 @@ export function lambdaBundlingOptions(name: FunctionName, spec: FunctionSpec): B
     banner: ESM_REQUIRE_BANNER,
     mainFields: [...MAIN_FIELDS],
     externalModules: [...EXTERNAL_MODULES],
+    esbuildArgs: { '--alias': Object.entries(moduleAliases()).map(([name, stub]) => `${name}=${stub}`) },
     forceDockerBundling: false,
     commandHooks: {
       beforeBundling: () => [],
@@ -90,9 +143,9 @@ export function lambdaBundlingOptions(name: FunctionName, spec: FunctionSpec): B
 }
 
 /** The same bundle through esbuild's JavaScript API (bundle report), with a metafile. */
-export function esbuildOptions(spec: FunctionSpec, outdir: string): BuildOptions & { metafile: true } {
+export function esbuildOptions(spec: Pick<FunctionSpec, 'entry'>, outdir: string): BuildOptions & { metafile: true } {
   return {
-    entryPoints: [path.join(PROJECT_ROOT, spec.entry)],
+    entryPoints: [path.resolve(PROJECT_ROOT, spec.entry)],
     outfile: path.join(outdir, BUNDLE_FILE),
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
@@ -105,6 +158,7 @@ export function esbuildOptions(spec: FunctionSpec, outdir: string): BuildOptions
     banner: { js: ESM_REQUIRE_BANNER },
     mainFields: [...MAIN_FIELDS],
     external: [...EXTERNAL_MODULES],
+    alias: moduleAliases(),
     metafile: true,
     logLevel: 'silent',
   };

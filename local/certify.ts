@@ -22,10 +22,10 @@
  * simulator's fault rules, e.g. `[{"operation":"cancelInvoice","kind":"resultCode","code":90}]`)
  * shows what a refused step looks like. CERTIFY_RESULTS_FILE is --out by environment.
  *
- * Steps marked "direct" (submitPaymentReceipt, cancelInvoice, refundPayment)
- * call the SEQR client itself until the routes POST /invoices/{ref}/receipt,
- * POST /invoices/{ref}/cancel and POST /invoices/{ref}/refunds exist; then they
- * switch to those routes (see `DIRECT` below).
+ * Every SEQR call goes through our own routes (src/catalog.ts): the shop's
+ * POST /invoices, /receipt, /cancel, /refunds (with an Idempotency-Key) and
+ * /transaction-periods, and the browser's GET /invoices/{ref}/status; this
+ * script never calls SEQR itself.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,19 +35,12 @@ import { startLocalStack, type LocalStack } from './stack.js';
 import { setLogSink } from '../src/log.js';
 import { resultCodeName } from '../src/contract/result-codes.js';
 import { config } from '../src/config.js';
-import { getSeqrClient } from '../src/adapters/seqr/client.js';
+import { randomUUID } from 'node:crypto';
 
 /** SEQR's public test endpoint (as the construct's default). */
 const SEQR_TEST_ENDPOINT_URL = 'https://extdev.seqr.com/extclientproxy/service/v2';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** Steps that call the SEQR client directly until their routes are merged. */
-const DIRECT = {
-  submitPaymentReceipt: 'POST /invoices/{ref}/receipt',
-  cancelInvoice: 'POST /invoices/{ref}/cancel',
-  refundPayment: 'POST /invoices/{ref}/refunds',
-} as const;
 
 interface Options {
   fast: boolean;
@@ -160,10 +153,10 @@ class Shop {
   private readonly lastStatusCheck = new Map<string, number>();
   constructor(private readonly stack: LocalStack) {}
 
-  async request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  async request(method: 'GET' | 'POST', route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
     const response = await fetch(`${this.stack.httpUrl}${route}`, {
       method,
-      headers: { authorization: `Bearer ${this.stack.shopApiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${this.stack.shopApiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -329,7 +322,7 @@ async function main(): Promise<number> {
     lambdaPort: 0,
     ...(process.env.SEQR_CERTIFY_PUBLIC_BASE_URL ? { publicBaseUrl: process.env.SEQR_CERTIFY_PUBLIC_BASE_URL } : {}),
     // The simulator's report is not ready for a moment after the mark, as SEQR's: code 2 shows up in step 6.
-    simulator: { reportNotReadyMs: fast ? 1_000 : 4_000, log: () => undefined },
+    simulator: { reportNotReadyMs: fast ? 2_500 : 4_000, log: () => undefined },
     env: {
       ...seqrEnv,
       ...(fast ? { TRANSACTION_PERIOD_REPORT_PAUSE_MS: '500', TRANSACTION_PERIOD_REPORT_RETRY_MS: '500' } : {}),
@@ -341,7 +334,6 @@ async function main(): Promise<number> {
   if (options.target === 'simulator' && process.env.SEQR_CERTIFY_SIMULATOR_FAULTS) {
     for (const rule of JSON.parse(process.env.SEQR_CERTIFY_SIMULATOR_FAULTS) as Record<string, unknown>[]) stack.simulator.addFault(rule);
   }
-  const seqr = getSeqrClient();
   const shop = new Shop(stack);
   const shopper = options.target === 'seqr' ? personShopper() : simulatedShopper(stack);
   const run = new Certification();
@@ -400,12 +392,13 @@ async function main(): Promise<number> {
       const stored = await shop.stored(b);
       return `${how}; stored PAID, ersReference ${stored.ersReference}`;
     });
-    await run.step('3.2', 'submitPaymentReceipt for the PAID invoice (Base64 HTML)', { operations: ['submitPaymentReceipt'], via: `SEQR client, direct (switch to ${DIRECT.submitPaymentReceipt} once it exists)` }, async () => {
-      const stored = await shop.stored(b);
-      if (!stored.ersReference) throw new Error('the invoice has no ersReference');
+    await run.step('3.2', 'submitPaymentReceipt for the PAID invoice (Base64 HTML)', { operations: ['submitPaymentReceipt'], via: 'POST /invoices/{ref}/receipt' }, async () => {
       const html = `<html><body><h1>Receipt</h1><p>Order ${b.invoiceReference}: ${b.total.value} ${b.total.currency}</p></body></html>`;
-      await seqr.submitPaymentReceipt(stored.ersReference, { mimeType: 'text/html', receiptData: Buffer.from(html, 'utf8').toString('base64'), receiptType: 'PAYMENT_RECEIPT' });
-      return `receipt submitted for ersReference ${stored.ersReference}`;
+      const answer = await shop.request('POST', `/invoices/${b.invoiceReference}/receipt`, {
+        document: { mimeType: 'text/html', data: Buffer.from(html, 'utf8').toString('base64'), type: 'PAYMENT_RECEIPT' },
+      });
+      if (answer.status !== 200) throw new Error(`POST /invoices/{ref}/receipt answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return `receipt submitted for ersReference ${answer.body.ersReference}; stored ${JSON.stringify(answer.body.paymentReceipt ?? null)}`;
     });
 
     // 4. sendInvoice → getPaymentStatus → cancelInvoice.
@@ -415,10 +408,12 @@ async function main(): Promise<number> {
       return `invoice ${c.invoiceReference}: ${c.status}`;
     });
     await run.step('4.2', 'getPaymentStatus', { operations: ['getPaymentStatus'], via: 'GET /invoices/{ref}/status' }, async () => `status ${await shop.status(c)}`);
-    await run.step('4.3', 'cancelInvoice', { operations: ['cancelInvoice'], via: `SEQR client, direct (switch to ${DIRECT.cancelInvoice} once it exists)` }, async () => {
-      await seqr.cancelInvoice(c.invoiceReference);
-      const status = await shop.waitForStatus(c, 'CANCELED', 5_000);
-      return `cancelled; our status route now says ${status}`;
+    await run.step('4.3', 'cancelInvoice', { operations: ['cancelInvoice'], via: 'POST /invoices/{ref}/cancel' }, async () => {
+      const answer = await shop.request('POST', `/invoices/${c.invoiceReference}/cancel`);
+      if (answer.status !== 200 || answer.body.status !== 'CANCELED') throw new Error(`POST /invoices/{ref}/cancel answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      const status = await shop.status(c);
+      if (status !== 'CANCELED') throw new Error(`cancelled, but the status route says ${status}`);
+      return `200, stored ${answer.body.status}; the status route says ${status}`;
     });
 
     // 5. sendInvoice → getPaymentStatus → scan, pay → getPaymentStatus → refundPayment.
@@ -433,10 +428,15 @@ async function main(): Promise<number> {
       await shop.waitForStatus(d, 'PAID', payTimeoutMs);
       return `${how}; stored PAID`;
     });
-    await run.step('5.4', 'refundPayment of the whole amount', { operations: ['refundPayment'], via: `SEQR client, direct (switch to ${DIRECT.refundPayment} once it exists)` }, async () => {
-      const stored = await shop.stored(d);
-      const refund = await seqr.refundPayment(stored.ersReference, { title: `Refund of ${d.invoiceReference}`, totalAmount: { currency: d.total.currency, value: d.total.value } });
-      return `refunded ${d.total.value} ${d.total.currency}; the refund's ersReference ${refund.ersReference}`;
+    await run.step('5.4', 'refundPayment of the whole amount', { operations: ['refundPayment'], via: 'POST /invoices/{ref}/refunds (Idempotency-Key)' }, async () => {
+      const answer = await shop.request(
+        'POST',
+        `/invoices/${d.invoiceReference}/refunds`,
+        { amount: { value: d.total.value, currency: d.total.currency }, title: `Refund of ${d.invoiceReference}` },
+        { 'idempotency-key': `certify-${randomUUID()}` },
+      );
+      if (answer.status !== 201) throw new Error(`POST /invoices/{ref}/refunds answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return `201: refunded ${answer.body.amount.value} ${answer.body.amount.currency} (refunded in all ${answer.body.refundedTotal.value}); the refund's ersReference ${answer.body.ersReference}`;
     });
 
     // 6. markTransactionPeriod when closing the shop, then executeReport.
@@ -481,7 +481,7 @@ async function main(): Promise<number> {
         }
         const summary = period?.reconciliation;
         if (!summary) throw new Error('no reconciliation stored');
-        const text = `${summary.state}: ${summary.matched} matched, ${summary.differences} difference(s) ${JSON.stringify(summary.byKind)}`;
+        const text = `${summary.state}: ${summary.matched} payment(s) and ${summary.matchedRefunds ?? 0} of ${summary.storedRefunds ?? 0} refund(s) matched, ${summary.differences} difference(s) ${JSON.stringify(summary.byKind)}`;
         // On SEQR's shared test terminal other testers' sales show up: informative there, required against the simulator.
         if (summary.state !== 'done' || summary.differences !== 0) throw new Error(text);
         return text;

@@ -7,7 +7,7 @@ import http, { type Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableName } from '../src/catalog.js';
-import { TABLE_SCHEMAS } from '../src/adapters/dynamodb/schema.js';
+import { TABLE_SCHEMAS, type TableSchema } from '../src/adapters/dynamodb/schema.js';
 import { close, listen } from './listen.js';
 
 export interface RunningDynamoDb {
@@ -54,8 +54,8 @@ export async function startDynamoDb(options: { port: number; host?: string; path
   };
 }
 
-export function tableInput(name: string, table: TableName): CreateTableCommandInput {
-  const schema = TABLE_SCHEMAS[table];
+export function tableInput(name: string, table: TableName | TableSchema): CreateTableCommandInput {
+  const schema = typeof table === 'string' ? TABLE_SCHEMAS[table] : table;
   const attributes = new Set([
     schema.partitionKey,
     ...(schema.sortKey ? [schema.sortKey] : []),
@@ -84,18 +84,25 @@ export function tableInput(name: string, table: TableName): CreateTableCommandIn
   };
 }
 
-/** Creates each table unless it is there already (a restart on the same data). */
-export async function createTables(endpoint: string, names: Record<TableName, string>): Promise<void> {
+/**
+ * Creates each table unless it is there already (a restart on the same data):
+ * the product's by their names, and any others (an example's) from their own schemas.
+ */
+export async function createTables(endpoint: string, names: Record<TableName, string>, others: Record<string, TableSchema> = {}): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  for (const [table, name] of Object.entries(names) as [TableName, string][]) {
+  const tables: [string, TableSchema][] = [
+    ...(Object.entries(names) as [TableName, string][]).map(([table, name]): [string, TableSchema] => [name, TABLE_SCHEMAS[table]]),
+    ...Object.entries(others),
+  ];
+  for (const [name, schema] of tables) {
     try {
-      await client.send(new CreateTableCommand(tableInput(name, table)));
+      await client.send(new CreateTableCommand(tableInput(name, schema)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
       // dynalite cannot add an index to a table: data kept from before an index existed needs a fresh start.
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
       const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-      const missing = TABLE_SCHEMAS[table].indexes.filter((index) => !present.has(index.name)).map((index) => index.name);
+      const missing = schema.indexes.filter((index) => !present.has(index.name)).map((index) => index.name);
       if (missing.length > 0) {
         process.stderr.write(`local DynamoDB: table ${name} lacks the index(es) ${missing.join(', ')}; it was made by an older version. Delete the data folder (.data/) to recreate it.\n`);
       }

@@ -9,14 +9,27 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTIONS, type FunctionName } from '../src/catalog.js';
+import { FUNCTIONS, HTTP_ROUTES, type FunctionName, type FunctionSpec, type HttpRoute } from '../src/catalog.js';
+import { SAMPLE_SHOP_FUNCTION, SAMPLE_SHOP_ROUTES } from '../examples/sample-shop/catalog.js';
+
+/** What the local stack runs: the product's functions and the sample shop's (its own catalog). */
+export type LocalFunctionName = FunctionName | 'shop';
+
+export const LOCAL_FUNCTIONS: Record<LocalFunctionName, FunctionSpec> = { ...FUNCTIONS, shop: SAMPLE_SHOP_FUNCTION };
+
+export interface LocalHttpRoute extends Omit<HttpRoute, 'fn'> {
+  fn: LocalFunctionName;
+}
+
+/** The product's routes and the sample shop's, as `npm start` serves them. */
+export const LOCAL_HTTP_ROUTES: readonly LocalHttpRoute[] = [...HTTP_ROUTES, ...SAMPLE_SHOP_ROUTES.map((route) => ({ ...route, fn: 'shop' as const }))];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyHandler = (event: any, context?: any) => Promise<any>;
 
 /** One handler invocation as an observer sees it; times are performance.now() milliseconds. */
 export interface Invocation {
-  fn: FunctionName;
+  fn: LocalFunctionName;
   requestId: string;
   /** The route or WebSocket route key the event carries (`POST /invoices`, `$connect`, …). */
   routeKey?: string;
@@ -33,7 +46,7 @@ export interface InvocationObserver {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const loaded = new Map<FunctionName, Promise<AnyHandler>>();
+const loaded = new Map<LocalFunctionName, Promise<AnyHandler>>();
 const observers = new Set<InvocationObserver>();
 let storage: AsyncLocalStorage<Invocation> | undefined;
 
@@ -55,7 +68,7 @@ export function observeInvocations(observer: InvocationObserver): () => void {
   };
 }
 
-function observed(name: FunctionName, handler: AnyHandler): AnyHandler {
+function observed(name: LocalFunctionName, handler: AnyHandler): AnyHandler {
   return async (event, context) => {
     if (observers.size === 0) return handler(event, context);
     const invocation: Invocation = {
@@ -80,12 +93,12 @@ function observed(name: FunctionName, handler: AnyHandler): AnyHandler {
   };
 }
 
-export function loadHandler(name: FunctionName): Promise<AnyHandler> {
+export function loadHandler(name: LocalFunctionName): Promise<AnyHandler> {
   let handler = loaded.get(name);
   if (!handler) {
-    const file = pathToFileURL(path.join(ROOT, FUNCTIONS[name].entry)).href;
+    const file = pathToFileURL(path.join(ROOT, LOCAL_FUNCTIONS[name].entry)).href;
     handler = import(file).then((module: { handler?: AnyHandler }) => {
-      if (typeof module.handler !== 'function') throw new Error(`${FUNCTIONS[name].entry} exports no handler`);
+      if (typeof module.handler !== 'function') throw new Error(`${LOCAL_FUNCTIONS[name].entry} exports no handler`);
       return observed(name, module.handler);
     });
     loaded.set(name, handler);
@@ -94,10 +107,10 @@ export function loadHandler(name: FunctionName): Promise<AnyHandler> {
 }
 
 /** A Lambda context with what handlers may read. */
-export function lambdaContext(name: FunctionName, requestId: string) {
+export function lambdaContext(name: LocalFunctionName, requestId: string) {
   return {
     functionName: name,
     awsRequestId: requestId,
-    getRemainingTimeInMillis: () => FUNCTIONS[name].timeoutSeconds * 1000,
+    getRemainingTimeInMillis: () => LOCAL_FUNCTIONS[name].timeoutSeconds * 1000,
   };
 }

@@ -9,15 +9,20 @@ import path from 'node:path';
 import { buildPaymentView } from '../web/build.js';
 import { startSeqrSimulator, type RunningSimulator, type SimulatorOptions } from './seqr-simulator/index.js';
 import { QUEUES, TABLE_ENV, type TableName } from '../src/catalog.js';
+import { SESSIONS_TABLE_ENV, SESSIONS_TABLE_SCHEMA } from '../examples/sample-shop/catalog.js';
 import { createTables, startDynamoDb, type RunningDynamoDb } from './dynamodb.js';
 import { startHttpGateway, type RunningGateway } from './gateway/http-gateway.js';
 import { startWebSocketGateway, type RunningWebSocketGateway } from './gateway/websocket-gateway.js';
 import { startLambdaEndpoint, type RunningLambdaEndpoint } from './gateway/lambda-endpoint.js';
 import { startQueueEndpoint, type RunningQueueEndpoint } from './gateway/queue-endpoint.js';
+import { startEventBus, type RunningEventBus } from './gateway/event-bus.js';
 
 export const LOCAL_SHOP_API_KEY = 'local-shop-key';
 export const LOCAL_TERMINAL = { terminalId: 'local-webshop', password: 'local-password' };
 export const LOCAL_RESELLER = { resellerId: 'local-reseller', userId: '9900', password: 'local-password' };
+export const LOCAL_EVENT_BUS = 'seqr-webshop-local';
+/** The webhook's signing key on the local stack unless SHOP_WEBHOOK_SECRET says otherwise. */
+export const LOCAL_WEBHOOK_SECRET = 'local-webhook-secret';
 
 export interface LocalStackOptions {
   /** 0 picks a free port (tests). */
@@ -47,6 +52,17 @@ export interface LocalStackOptions {
   watch?: boolean;
   /** The local SQS endpoint's port; a free port by default. */
   queuePort?: number;
+  /** The local EventBridge endpoint; a free port by default. */
+  eventBusPort?: number;
+  /** Print each event the bus takes (npm start). */
+  printEvents?: boolean;
+  /** The shop's webhook endpoint (SHOP_WEBHOOK_URL): every event is POSTed there, signed, by the webhook handler. */
+  webhookUrl?: string;
+  /** The webhook's signing key (SHOP_WEBHOOK_SECRET); `local-webhook-secret` by default. */
+  webhookSecret?: string;
+  /** Pause before the first retry of a failed webhook delivery (doubling, at most `webhookRetryMaxMs`). */
+  webhookRetryMs?: number;
+  webhookRetryMaxMs?: number;
 }
 
 export interface LocalStack {
@@ -63,14 +79,20 @@ export interface LocalStack {
   lambda: RunningLambdaEndpoint;
   /** The stand-in for SQS (SQS_ENDPOINT), when the watch is on. */
   queues?: RunningQueueEndpoint;
+  /** The stand-in for EventBridge (EVENTBRIDGE_ENDPOINT): the events it took, its webhook deliveries, its faults. */
+  bus: RunningEventBus;
+  /** The key webhooks are signed with. */
+  webhookSecret: string;
   stop(): Promise<void>;
 }
+
+/** The sample shop's sessions table (examples/sample-shop), served beside the product's. */
+const SESSIONS_TABLE_NAME = 'seqr-sessions';
 
 const TABLE_NAMES: Record<TableName, string> = {
   invoices: 'seqr-invoices',
   connections: 'seqr-connections',
   periods: 'seqr-periods',
-  sessions: 'seqr-sessions',
   idempotency: 'seqr-idempotency',
 };
 
@@ -87,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamo: RunningDynamoDb = await startDynamoDb({ port: options.dynamoDbPort ?? 0, host, ...(options.dataPath ? { path: options.dataPath } : {}) });
     started.push(dynamo);
-    await createTables(dynamo.endpoint, TABLE_NAMES);
+    await createTables(dynamo.endpoint, TABLE_NAMES, { [SESSIONS_TABLE_NAME]: SESSIONS_TABLE_SCHEMA });
 
     const simulator = await startSeqrSimulator({
       port: options.simulatorPort ?? 8089,
@@ -108,6 +130,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The watch's messages stop first: no round starts while the rest is going down.
     const queues = options.watch === false ? undefined : await startQueueEndpoint({ port: options.queuePort ?? 0, host });
     if (queues) started.push(queues);
+    // Stopped before the Lambda endpoint, after the gateways: webhook retries end with it.
+    const webhookUrl = options.webhookUrl ?? process.env.SHOP_WEBHOOK_URL;
+    const webhookSecret = options.webhookSecret ?? process.env.SHOP_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET;
+    const bus = await startEventBus({
+      port: options.eventBusPort ?? 0,
+      host,
+      busName: LOCAL_EVENT_BUS,
+      ...(options.printEvents ? { print: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(options.webhookRetryMs !== undefined ? { webhookRetryMs: options.webhookRetryMs } : {}),
+      ...(options.webhookRetryMaxMs !== undefined ? { webhookRetryMaxMs: options.webhookRetryMaxMs } : {}),
+    });
+    started.push(bus);
 
     // The payment view is served from a built file, as the deployed function serves its bundled copy.
     const assetDir = options.dataPath ? path.join(path.dirname(options.dataPath), 'web') : mkdtempSync(path.join(os.tmpdir(), 'seqr-web-'));
@@ -136,7 +171,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LAMBDA_ENDPOINT: lambda.url,
       TRANSACTION_PERIOD_FUNCTION_NAME: 'transactionPeriod',
       ...(queues ? { SQS_ENDPOINT: queues.url, [QUEUES.watch.env]: queues.queueUrl('watch') } : {}),
+      EVENTBRIDGE_ENDPOINT: bus.url,
+      EVENT_BUS_NAME: LOCAL_EVENT_BUS,
+      SHOP_WEBHOOK_SECRET: webhookSecret,
+      ...(webhookUrl ? { SHOP_WEBHOOK_URL: webhookUrl } : {}),
       ...Object.fromEntries(Object.entries(TABLE_NAMES).map(([table, name]) => [TABLE_ENV[table as TableName], name])),
+      [SESSIONS_TABLE_ENV]: SESSIONS_TABLE_NAME,
       ...options.env,
     };
     // Handlers read their configuration from the environment, deployed and here alike.
@@ -154,6 +194,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamo,
       lambda,
       ...(queues ? { queues } : {}),
+      bus,
+      webhookSecret,
       stop: stopAll,
     };
   } catch (error) {

@@ -17,6 +17,8 @@ const stack = await startLocalStack({
   dynamoDbPort: port('DYNAMODB_PORT', 8000),
   host: process.env.HOST ?? '127.0.0.1',
   dataPath: process.env.DATA_PATH ?? DEFAULT_DATA_PATH,
+  // Every event is printed; with SHOP_WEBHOOK_URL set it is also POSTed there, signed (SHOP_WEBHOOK_SECRET).
+  printEvents: true,
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
   // The watch and payment timeout run as deployed (WATCH_INTERVAL_MS, PAYMENT_TIMEOUT_MS tune them); LOCAL_WATCH=off turns them off.
   watch: process.env.LOCAL_WATCH !== 'off',
@@ -42,6 +44,8 @@ process.stdout.write(
     `  Sample shop     ${stack.httpUrl}/shop`,
     `  Invoice watch   ${stack.queues ? `${stack.queues.url} (local SQS; every ${process.env.WATCH_INTERVAL_MS ?? 5000} ms, payment timeout ${process.env.PAYMENT_TIMEOUT_MS ?? 600000} ms)` : 'off (LOCAL_WATCH=off)'}`,
     `  Shop key        ${stack.shopApiKey}  (local only: Authorization: Bearer ${stack.shopApiKey})`,
+    `  Event bus       ${stack.bus.url}  (EventBridge PutEvents; each event printed below)`,
+    `  Webhook         ${process.env.SHOP_WEBHOOK_URL ? `${process.env.SHOP_WEBHOOK_URL}  (signed with SHOP_WEBHOOK_SECRET${process.env.SHOP_WEBHOOK_SECRET ? '' : ', default local-webhook-secret'})` : 'off (set SHOP_WEBHOOK_URL to receive every event, signed)'}`,
     '  Ctrl-C stops everything.',
     '',
   ].join('\n') + '\n',

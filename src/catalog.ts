@@ -37,6 +37,16 @@ export interface FunctionSpec {
   tables: readonly TableName[];
   /** Posts to WebSocket connections (execute-api:ManageConnections). */
   push?: boolean;
+  /**
+   * Publishes events (src/core/events/outbox.ts): stores or drains status
+   * changes and refunds. Gets EVENT_BUS_NAME and events:PutEvents on that bus only.
+   */
+  publishes?: boolean;
+  /**
+   * The shop's webhook: deployed only with the construct's `webhook` prop, fed
+   * by the webhook queue; reads the webhook secret and nothing else.
+   */
+  webhook?: boolean;
   /** Functions of this catalog it starts asynchronously (lambda:InvokeFunction on exactly those, their names in INVOKE_ENV). */
   invokes?: readonly string[];
   /** Queues it sends messages to (sqs:SendMessage on exactly those; their URLs in `QUEUES[name].env`). */
@@ -50,17 +60,17 @@ export interface FunctionSpec {
 
 export const FUNCTIONS = {
   createInvoice: { entry: 'src/handlers/shop-api/create-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], sends: ['watch'], timeoutSeconds: 25 },
-  updateInvoice: { entry: 'src/handlers/shop-api/update-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
-  cancelInvoice: { entry: 'src/handlers/shop-api/cancel-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
-  createRefund: { entry: 'src/handlers/shop-api/refunds.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], timeoutSeconds: 25 },
-  submitReceipt: { entry: 'src/handlers/shop-api/receipt.ts', seqr: true, shopKey: true, tables: ['invoices'], timeoutSeconds: 25 },
-  commitReservation: { entry: 'src/handlers/shop-api/commit.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 25 },
+  updateInvoice: { entry: 'src/handlers/shop-api/update-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 25 },
+  cancelInvoice: { entry: 'src/handlers/shop-api/cancel-invoice.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 25 },
+  createRefund: { entry: 'src/handlers/shop-api/refunds.ts', seqr: true, shopKey: true, tables: ['invoices', 'idempotency'], publishes: true, timeoutSeconds: 25 },
+  submitReceipt: { entry: 'src/handlers/shop-api/receipt.ts', seqr: true, shopKey: true, tables: ['invoices'], publishes: true, timeoutSeconds: 25 },
+  commitReservation: { entry: 'src/handlers/shop-api/commit.ts', seqr: true, shopKey: true, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 25 },
   getInvoice: { entry: 'src/handlers/shop-api/get-invoice.ts', seqr: false, shopKey: true, tables: ['invoices'], timeoutSeconds: 5 },
-  invoiceStatus: { entry: 'src/handlers/browser/invoice-status.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 10 },
-  seqrNotification: { entry: 'src/handlers/seqr/notification.ts', seqr: true, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 18 },
+  invoiceStatus: { entry: 'src/handlers/browser/invoice-status.ts', seqr: true, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 10 },
+  seqrNotification: { entry: 'src/handlers/seqr/notification.ts', seqr: true, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 18 },
   wsConnect: { entry: 'src/handlers/websocket/connect.ts', seqr: false, tables: ['invoices', 'connections'], timeoutSeconds: 5 },
   wsDisconnect: { entry: 'src/handlers/websocket/disconnect.ts', seqr: false, tables: ['connections'], timeoutSeconds: 5 },
-  wsSubscribe: { entry: 'src/handlers/websocket/subscribe.ts', seqr: false, tables: ['invoices', 'connections'], push: true, timeoutSeconds: 5 },
+  wsSubscribe: { entry: 'src/handlers/websocket/subscribe.ts', seqr: false, tables: ['invoices', 'connections'], push: true, publishes: true, timeoutSeconds: 5 },
   transactionPeriod: { entry: 'src/handlers/schedule/transaction-period.ts', seqr: true, reseller: true, tables: ['periods', 'invoices'], timeoutSeconds: 60 },
   transactionPeriods: {
     entry: 'src/handlers/shop-api/transaction-periods.ts',
@@ -71,18 +81,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
   },
   paymentView: { entry: 'src/handlers/browser/payment-view.ts', seqr: false, tables: [], timeoutSeconds: 3 },
-  shop: { entry: 'examples/sample-shop/handler.ts', seqr: true, tables: ['invoices', 'connections', 'sessions'], push: true, sends: ['watch'], timeoutSeconds: 25 },
   invoiceWatch: {
     entry: 'src/handlers/queue/invoice-watch.ts',
     seqr: true,
     tables: ['invoices', 'connections'],
     push: true,
+    publishes: true,
     consumes: 'watch',
     sends: ['watch'],
     // A round: cancelInvoice (10 s), a paced wait (1 s), getPaymentStatus (12 s), the store and the push.
     timeoutSeconds: 45,
     memoryMiB: 256,
   },
+  webhook: { entry: 'src/handlers/events/webhook.ts', seqr: false, tables: [], webhook: true, timeoutSeconds: 30 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -97,8 +108,6 @@ export interface HttpRoute {
   /** API Gateway route path; `{name}` is a path parameter. */
   path: string;
   fn: FunctionName;
-  /** Part of the sample shop: left out when the shop is not deployed. */
-  sampleShop?: boolean;
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
@@ -116,11 +125,6 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/transaction-periods', fn: 'transactionPeriods' },
   { method: 'GET', path: '/transaction-periods/{id}', fn: 'transactionPeriods' },
   { method: 'GET', path: '/transaction-periods/{id}/reports/{reportId}', fn: 'transactionPeriods' },
-  { method: 'GET', path: '/shop', fn: 'shop', sampleShop: true },
-  { method: 'POST', path: '/shop/additem', fn: 'shop', sampleShop: true },
-  { method: 'POST', path: '/shop/checkout', fn: 'shop', sampleShop: true },
-  { method: 'GET', path: '/shop/checkout', fn: 'shop', sampleShop: true },
-  { method: 'GET', path: '/shop/done', fn: 'shop', sampleShop: true },
 ];
 
 /** WebSocket API routes; the route selection expression is `$request.body.action`. */

@@ -3,7 +3,7 @@
  * locally, `npm start` does. Secrets come from Secrets Manager when an ARN is
  * given (deployed) and from plain variables otherwise (local stack, tests).
  */
-import { readSecretJson } from './adapters/secrets.js';
+import { readSecretJson, readSecretString } from './adapters/secrets.js';
 
 function env(name: string): string | undefined {
   const value = process.env[name];
@@ -88,6 +88,14 @@ export const config = {
   get invoiceRetentionDays(): number {
     return integer('INVOICE_RETENTION_DAYS', 90);
   },
+  /**
+   * The construct instance the function belongs to (its CDK path), put on every log line as
+   * `instance`: the metric filters count per instance, so two deployments in one account never
+   * raise each other's alarms. Unset locally.
+   */
+  get instance(): string | undefined {
+    return env('PAYMENTS_INSTANCE');
+  },
   /** `debug`, `info`, `warn` or `error`. */
   get logLevel(): string {
     return (env('LOG_LEVEL') ?? 'info').toLowerCase();
@@ -154,6 +162,30 @@ export const config = {
     if (value < 1_000) throw new Error('configuration: PAYMENT_TIMEOUT_MS must be at least 1000 (turn the watch off by leaving WATCH_QUEUE_URL unset)');
     return value;
   },
+  /** The EventBridge bus the functions publish to (name or ARN). */
+  get eventBusName(): string {
+    return required('EVENT_BUS_NAME');
+  },
+  /** The EventBridge API endpoint; unset when deployed, the local stack's bus endpoint locally. */
+  get eventBridgeEndpoint(): string | undefined {
+    return env('EVENTBRIDGE_ENDPOINT');
+  },
+  /** How long one PutEvents may take (its retries included), in ms. */
+  get eventPublishTimeoutMs(): number {
+    return integer('EVENT_PUBLISH_TIMEOUT_MS', 2_000);
+  },
+  /** How long a publisher holds an invoice's outbox before another path may publish it, in ms. */
+  get eventOutboxLeaseMs(): number {
+    return integer('EVENT_OUTBOX_LEASE_MS', 10_000);
+  },
+  /** The shop's HTTPS endpoint the webhook POSTs every event to. */
+  get shopWebhookUrl(): string {
+    return required('SHOP_WEBHOOK_URL');
+  },
+  /** How long one webhook POST may take, in ms. */
+  get shopWebhookTimeoutMs(): number {
+    return integer('SHOP_WEBHOOK_TIMEOUT_MS', 5_000);
+  },
   /** Whether cookies are marked Secure (true when deployed behind HTTPS). */
   get secureCookies(): boolean {
     return env('SECURE_COOKIES') !== 'false';
@@ -163,6 +195,7 @@ export const config = {
 let terminalCredentials: Promise<SeqrTerminalCredentials> | undefined;
 let resellerCredentials: Promise<SeqrResellerCredentials | undefined> | undefined;
 let shopApiKey: Promise<string> | undefined;
+let webhookSecret: Promise<string> | undefined;
 
 /** SEQR terminal id and password: read once per process, then cached. */
 export function seqrTerminalCredentials(): Promise<SeqrTerminalCredentials> {
@@ -214,8 +247,24 @@ export function shopApiKeySecret(): Promise<string> {
   return shopApiKey;
 }
 
+/**
+ * The key the webhook signs with: the secret's whole string value when
+ * deployed (SHOP_WEBHOOK_SECRET_ARN), SHOP_WEBHOOK_SECRET locally.
+ */
+export function shopWebhookSecret(): Promise<string> {
+  webhookSecret ??= (async () => {
+    const arn = env('SHOP_WEBHOOK_SECRET_ARN');
+    const value = arn ? await readSecretString(arn) : required('SHOP_WEBHOOK_SECRET');
+    if (value === '') throw new Error('configuration: the webhook secret is empty');
+    return value;
+  })();
+  webhookSecret.catch(() => (webhookSecret = undefined));
+  return webhookSecret;
+}
+
 /** Forget cached secrets (tests that change the environment between cases). */
 export function resetConfigCache(): void {
+  webhookSecret = undefined;
   terminalCredentials = undefined;
   resellerCredentials = undefined;
   shopApiKey = undefined;

@@ -68,7 +68,14 @@ export function addLogTap(tap: LogSink): () => void {
 export function createLogger(context: LogFields = {}): Logger {
   const write = (level: Level, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold()) return;
-    const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...(scrubSecrets({ ...context, ...fields }) as object) });
+    const instance = config.instance;
+    const line = JSON.stringify({
+      level,
+      time: new Date().toISOString(),
+      message,
+      ...(instance ? { instance } : {}),
+      ...(scrubSecrets({ ...context, ...fields }) as object),
+    });
     sink(line);
     for (const tap of taps) tap(line);
   };

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HTTP_ROUTES, type HttpRoute } from '../../src/catalog.js';
+import { LOCAL_HTTP_ROUTES, type LocalHttpRoute as HttpRoute } from '../handlers.js';
 import { isOriginAllowed } from '../../src/adapters/http/http.js';
 import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
@@ -195,7 +195,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
 }
 
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<RunningGateway> {
-  const routes = (options.routes ?? HTTP_ROUTES).map(compile);
+  const routes = (options.routes ?? LOCAL_HTTP_ROUTES).map(compile);
   const server = http.createServer((req, res) => {
     // A client that resets mid-request or mid-answer must not take the process down.
     req.on('error', () => undefined);

@@ -69,7 +69,8 @@ function countAndTotal(sales: Sale[]): string {
 }
 
 /** Rows never mix currencies: a second currency gets rows of its own. */
-function rows(kind: RowKind, sales: Sale[]): string[] {
+/** Summaries count sales only; the detail rows list refunds too (SEQR documents no refund rows: a simulator choice). */
+function rows(kind: RowKind, sales: Sale[], refunds: Sale[]): string[] {
   switch (kind) {
     case 'summary': {
       if (sales.length === 0) return [countAndTotal([])];
@@ -84,7 +85,8 @@ function rows(kind: RowKind, sales: Sale[]): string[] {
         (group) => element('CashierId', group[0]!.cashierId) + countAndTotal(group),
       );
     case 'details':
-      return sales.map(
+      // Sales and, after them, refunds (a negative SalesAmount, the refund's ErsReference).
+      return [...sales, ...refunds].map(
         (s) =>
           element('TerminalId', s.terminalId) +
           element('CashierId', s.cashierId) +
@@ -98,13 +100,14 @@ export function renderReport(
   definition: ReportDefinition,
   meta: { resellerId: string; terminalId?: string; transactionPeriodId: string; generatedAt: Date },
   sales: Sale[],
+  refunds: Sale[] = [],
 ): Report {
   const metaXml =
     element('ResellerId', meta.resellerId) +
     (definition.perTerminal && meta.terminalId !== undefined ? element('TerminalId', meta.terminalId) : '') +
     element('TransactionPeriodId', meta.transactionPeriodId) +
     element('GeneratedAt', meta.generatedAt.toISOString());
-  const body = rows(definition.rows, sales)
+  const body = rows(definition.rows, sales, refunds)
     .map((row) => `<Row>${row}</Row>`)
     .join('');
   const contentString = `<?xml version="1.0" encoding="UTF-8"?><${definition.root}><Meta>${metaXml}</Meta>${body}</${definition.root}>`;
@@ -134,6 +137,27 @@ function salesOf(state: SimulatorState, period: TransactionPeriod, terminalId?: 
   return sales;
 }
 
+const negate = (amount: Money): Money => ({ units: -amount.units, scale: amount.scale });
+
+/** The period's refunds, as rows with a negative amount. */
+function refundsOf(state: SimulatorState, period: TransactionPeriod, terminalId?: string): Sale[] {
+  const rows: Sale[] = [];
+  for (const { invoiceReference, ersReference } of period.refunds) {
+    const invoice = state.find(invoiceReference);
+    const refund = invoice?.refunds.find((r) => r.ersReference === ersReference);
+    if (!invoice || !refund) continue;
+    if (terminalId !== undefined && invoice.terminalId !== terminalId) continue;
+    rows.push({
+      terminalId: invoice.terminalId,
+      cashierId: refund.cashierId ?? '',
+      amount: negate(refund.amount),
+      currency: invoice.currency,
+      ersReference,
+    });
+  }
+  return rows;
+}
+
 export function executeReport(
   state: SimulatorState,
   settings: { resellerId: string; reportNotReadyMs: number },
@@ -151,6 +175,7 @@ export function executeReport(
     definition,
     { resellerId: settings.resellerId, terminalId, transactionPeriodId: period.transactionPeriodId, generatedAt: new Date() },
     salesOf(state, period, terminalId),
+    refundsOf(state, period, terminalId),
   );
   return { code: 0, report };
 }

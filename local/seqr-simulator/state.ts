@@ -23,6 +23,8 @@ export interface Refund {
   amount: Money;
   at: Date;
   cashierId?: string;
+  /** The period markTransactionPeriod closed it in. */
+  transactionPeriodId?: string;
 }
 
 export interface InvoiceRecord {
@@ -64,6 +66,8 @@ export interface TransactionPeriod {
   markedAt: number;
   terminalId?: string;
   invoiceReferences: string[];
+  /** Refunds closed in this period: the refunded invoice and the refund's ersReference. */
+  refunds: { invoiceReference: string; ersReference: string }[];
 }
 
 /** A shopper-side action that the invoice's state does not allow (the control API's 409). */
@@ -279,10 +283,17 @@ export class SimulatorState {
       markedAt: Date.now(),
       terminalId,
       invoiceReferences: [],
+      refunds: [],
     };
     for (const invoice of this.invoices.values()) {
-      if (invoice.status !== 'PAID' || !invoice.payment || invoice.payment.transactionPeriodId) continue;
       if (terminalId !== undefined && invoice.terminalId !== terminalId) continue;
+      // Refunds made since the last mark, whatever period their payment was in.
+      for (const refund of invoice.refunds) {
+        if (refund.transactionPeriodId) continue;
+        refund.transactionPeriodId = period.transactionPeriodId;
+        period.refunds.push({ invoiceReference: invoice.invoiceReference, ersReference: refund.ersReference });
+      }
+      if (invoice.status !== 'PAID' || !invoice.payment || invoice.payment.transactionPeriodId) continue;
       invoice.payment.transactionPeriodId = period.transactionPeriodId;
       period.invoiceReferences.push(invoice.invoiceReference);
     }

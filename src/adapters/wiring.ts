@@ -7,15 +7,17 @@
  */
 import { config } from '../config.js';
 import type { Logger } from '../log.js';
-import { systemClock, type ConnectionPoster, type PaymentDeps } from '../core/ports.js';
+import { systemClock, type ConnectionPoster, type EventPublisher, type PaymentDeps } from '../core/ports.js';
 import type { InvoiceSettings } from '../core/invoices/create-invoice.js';
 import type { InvoiceWatch, WatchSettings } from '../core/watch/watch.js';
 import { apiGatewayPoster } from './apigateway/push.js';
 import { dynamoConnectionStore } from './dynamodb/connections.js';
 import { dynamoInvoiceStore } from './dynamodb/invoices.js';
 import { sqsWatchQueue } from './sqs/watch-queue.js';
+import { eventBridgePublisher } from './eventbridge/publisher.js';
 
 let poster: ConnectionPoster | undefined;
+let publisher: EventPublisher | undefined;
 
 /** Posts through the WebSocket stage's @connections API (WEBSOCKET_CALLBACK_URL), created on first use. */
 export const connectionPoster: ConnectionPoster = {
@@ -25,9 +27,29 @@ export const connectionPoster: ConnectionPoster = {
   },
 };
 
-/** Everything of PaymentDeps but SEQR: stores, pushes, the clock, a logger. */
+/**
+ * Publishes to the stack's EventBridge bus (EVENT_BUS_NAME; EVENTBRIDGE_ENDPOINT
+ * locally), created on first use: a function that never publishes never loads
+ * the SDK. The catalog's `publishes` functions get the bus and PutEvents on it.
+ */
+export const eventPublisher: EventPublisher = {
+  get leaseMs() {
+    return config.eventOutboxLeaseMs;
+  },
+  publish: (events) => {
+    publisher ??= eventBridgePublisher({
+      busName: () => config.eventBusName,
+      ...(config.eventBridgeEndpoint ? { endpoint: config.eventBridgeEndpoint } : {}),
+      timeoutMs: config.eventPublishTimeoutMs,
+      leaseMs: config.eventOutboxLeaseMs,
+    });
+    return publisher.publish(events);
+  },
+};
+
+/** Everything of PaymentDeps but SEQR: stores, pushes, events, the clock, a logger. */
 export function storeDeps(log: Logger): Omit<PaymentDeps, 'seqr'> {
-  return { invoices: dynamoInvoiceStore, connections: dynamoConnectionStore, poster: connectionPoster, clock: systemClock, log };
+  return { invoices: dynamoInvoiceStore, connections: dynamoConnectionStore, poster: connectionPoster, events: eventPublisher, clock: systemClock, log };
 }
 
 /** Where new invoices' URLs point, from the environment. */

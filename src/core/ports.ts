@@ -33,12 +33,35 @@ export interface InvoiceStore {
   findByNotificationTokenHash(hash: string): Promise<InvoiceSnapshot | undefined>;
   /**
    * Applies the update when `canAdvance` (src/core/invoices/status-rules.ts)
-   * allows it against the stored invoice, atomically. Returns the updated
-   * invoice, or undefined when the rule refused (a duplicate or stale answer).
+   * allows it against the stored invoice, atomically, and in the same write
+   * appends the change's event to the invoice's outbox (`statusChangedEntry`,
+   * src/core/events/outbox.ts) and bumps `version` by one. Returns the updated
+   * invoice (its outbox included), or undefined when the rule refused (a
+   * duplicate or stale answer).
    */
-  advanceStatus(invoiceReference: string, update: StatusUpdate, now: number): Promise<StoredInvoice | undefined>;
+  advanceStatus(invoiceReference: string, update: StatusUpdate, now: number, options?: AdvanceOptions): Promise<StoredInvoice | undefined>;
   /** Takes the invoice's SEQR slot when `statusCheckDue` allows it: true for one caller per interval. */
   claimStatusCheck(invoiceReference: string, intervalMs: number, now: number): Promise<boolean>;
+  /**
+   * Takes the right to publish the invoice's outbox until `leaseUntil` when it
+   * has pending events and no other publisher holds it (`outboxClaimable`).
+   * Returns the invoice as it now stands, or undefined when not taken.
+   */
+  claimOutbox(invoiceReference: string, now: number, leaseUntil: number): Promise<StoredInvoice | undefined>;
+  /** Removes these versions' events from the outbox (published); `invoice` is the item they were read from. */
+  acknowledgeEvents(invoice: Pick<StoredInvoice, 'invoiceReference' | 'outbox'>, versions: readonly number[]): Promise<void>;
+}
+
+export interface AdvanceOptions {
+  /**
+   * The invoice as the caller read it. The write holds only while the stored
+   * version is still this one (so the event's version and previousStatus are
+   * exact); otherwise the store reads the invoice again and decides anew.
+   * Without it, the store reads first.
+   */
+  expected?: Pick<StoredInvoice, 'status' | 'version' | 'seqrVersion' | 'ersReference'>;
+  /** The writer keeps the outbox until then, to publish what it wrote (`outboxLeaseUntil`). */
+  leaseUntil?: number;
 }
 
 /** WebSocket connections subscribed to an invoice. */
@@ -73,7 +96,10 @@ export interface ConnectionPoster {
 
 /** Publishes the events of stored changes (EventBridge). */
 export interface EventPublisher {
+  /** Resolves when the bus has taken every event; throws when any was refused (the caller keeps them all). */
   publish(events: readonly PaymentEvent[]): Promise<void>;
+  /** How long one publisher holds an outbox before another may take over: longer than a publish may take. */
+  readonly leaseMs: number;
 }
 
 /**
@@ -101,6 +127,7 @@ export interface PaymentDeps {
   invoices: InvoiceStore;
   connections: ConnectionStore;
   poster: ConnectionPoster;
+  events: EventPublisher;
   clock: Clock;
   log: Logger;
 }

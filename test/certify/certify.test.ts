@@ -63,15 +63,27 @@ describe('When npm run certify --fast runs against the simulator', () => {
       expect(output, `step ${id}`).toMatch(new RegExp(`PASS  ${id.replace('.', '\\.')}\\s+.*${title.source}`));
       if (operation) expect(block![1], `step ${id}`).toMatch(new RegExp(`${operation} → 0 SUCCESS`));
     }
+    // The refund of step 5.4 is in the period's report and matched with the one our route stored.
+    expect(output).toMatch(/PASS  6\.3 [^\n]*\n.*\n.*\n\s+done: 2 payment\(s\) and 1 of 1 refund\(s\) matched, 0 difference\(s\)/);
     // SEQR's report is not ready at first: step 6.2 shows the code-2 answers before the report.
     expect(output).toMatch(/executeReport → 2 REPORT_NOT_READY.*executeReport → 0 SUCCESS/);
-    // The routes still to come are called out where the SEQR client is used directly.
-    for (const route of ['POST /invoices/{ref}/receipt', 'POST /invoices/{ref}/cancel', 'POST /invoices/{ref}/refunds']) expect(output).toContain(`switch to ${route}`);
+    // Every step that calls SEQR goes through our own route, none through the SEQR client directly.
+    const via = Object.fromEntries(STEPS.map(([id]) => [id, new RegExp(`(?:PASS|FAIL)  ${id.replace('.', '\\.')}\\s+[^\\n]*\\n\\s+via ([^\\n]*)`).exec(output)?.[1]]));
+    expect(via['3.2']).toBe('POST /invoices/{ref}/receipt');
+    expect(via['4.3']).toBe('POST /invoices/{ref}/cancel');
+    expect(via['5.4']).toBe('POST /invoices/{ref}/refunds (Idempotency-Key)');
+    expect(via['6.1']).toBe('POST /transaction-periods');
+    expect(via['6.2']).toMatch(/GET \/transaction-periods\/\{id\}/);
+    expect(output).not.toMatch(/SEQR client/i);
 
     const record = JSON.parse(readFileSync(file, 'utf8'));
     expect(record).toMatchObject({ target: 'simulator', fast: true, passed: true });
     expect(record.steps.map((step: { id: string }) => step.id)).toEqual(STEPS.map(([id]) => id));
     for (const step of record.steps) expect(step.passed, step.id).toBe(true);
+    for (const step of record.steps) {
+      const operation = STEPS.find(([id]) => id === step.id)![2];
+      if (operation) expect(step.calls, step.id).toEqual(expect.arrayContaining([expect.objectContaining({ operation, resultCode: 0, codeName: 'SUCCESS' })]));
+    }
     expect(readFileSync(file.replace(/\.json$/, '.log'), 'utf8')).toContain('"message":"seqr call"');
   }, 120_000);
 

@@ -1,6 +1,6 @@
 /**
- * Property-based hostile input over every HTTP route of src/catalog.ts (table
- * driven: a route added there is covered here): HOSTILE.runs cases per route
+ * Property-based hostile input over every HTTP route of src/catalog.ts and of
+ * the sample shop's catalog (table driven: a route added there is covered here): HOSTILE.runs cases per route
  * (1,000) from a fixed seed, each a request with hostile path parameters,
  * query, headers and body, sent raw over HTTP (paths not normalised). Every
  * answer: never a 5xx; JSON answers carry `no-store`; an error answer is JSON
@@ -12,10 +12,19 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES, type HttpRoute } from '../../src/catalog.js';
+import { HTTP_ROUTES } from '../../src/catalog.js';
+import { SAMPLE_SHOP_ROUTES } from '../../examples/sample-shop/catalog.js';
 import { ORDER, createInvoice, startTestStack, type CreatedInvoice, type LocalStack } from '../support/local-stack.js';
 import { errorShapeProblem, countStoreWrites, HOSTILE, writes } from './properties.js';
 import { StoreWatch, storeChanges } from './store.js';
+
+/** The product's routes (src/catalog.ts) and the sample shop's, as the local gateway serves them. */
+interface HttpRoute {
+  method: string;
+  path: string;
+  sampleShop?: boolean;
+}
+const ROUTES: readonly HttpRoute[] = [...HTTP_ROUTES, ...SAMPLE_SHOP_ROUTES.map((route) => ({ ...route, sampleShop: true }))];
 
 let stack: LocalStack & { logs: string[] };
 let store: StoreWatch;
@@ -153,7 +162,7 @@ function pathOf(route: HttpRoute, segments: string[]): string {
 }
 
 describe('When every route gets hostile requests', () => {
-  for (const route of HTTP_ROUTES) {
+  for (const route of ROUTES) {
     const name = `${route.method} ${route.path}`;
     // POST /transaction-periods with the right key starts an asynchronous run (SEQR calls after the answer): hostile keys only there.
     const asyncRun = route.method === 'POST' && route.path === '/transaction-periods';

@@ -12,7 +12,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../src/catalog.js';
-import { ESM_REQUIRE_BANNER, PROJECT_ROOT, WSDL_SOURCE } from '../../infra/bundling.js';
+import { build } from 'esbuild';
+import { buildFunctionAsset } from '../../infra/build-package.js';
+import { BUNDLE_FILE, CUT_PACKAGES, ESM_REQUIRE_BANNER, PROJECT_ROOT, STUBBED_MODULES, WSDL_SOURCE, esbuildOptions } from '../../infra/bundling.js';
+import { FUNCTIONS } from '../../src/catalog.js';
 import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
 import { INLINE_CODE } from './synth.js';
 
@@ -76,6 +79,38 @@ describe('When functions are bundled for real with local esbuild', () => {
   it('should put payment-view.js beside the payment-view bundle', () => {
     const script = readFileSync(path.join(assetDirs.paymentView, 'payment-view.js'), 'utf8');
     expect(script.length).toBeGreaterThan(1000);
+  });
+
+  it('should stub the SOAP features SEQR never uses, the very bundle the report measures', async () => {
+    const deployed = readFileSync(path.join(assetDirs.transactionPeriod, BUNDLE_FILE), 'utf8');
+    // The stubs reach the CDK bundle through esbuildArgs --alias (booleans: a failure must not print the bundle).
+    expect(deployed.includes('is not in this Lambda bundle')).toBe(true);
+    for (const feature of ['WS-Security XML signatures', 'NTLM authentication', 'MTOM multipart responses', 'multipart/form-data request bodies']) {
+      expect(deployed.includes(feature), feature).toBe(true);
+    }
+    expect(deployed.length).toBeLessThan(350_000);
+    // Byte for byte what esbuild's API builds with esbuildOptions, so that build's metafile describes the deployed bundle.
+    const reportDir = mkdtempSync(path.join(outdir, 'report-'));
+    const { metafile } = await build(esbuildOptions(FUNCTIONS.transactionPeriod, reportDir));
+    expect(readFileSync(path.join(reportDir, BUNDLE_FILE), 'utf8') === deployed).toBe(true);
+    const inputs = Object.keys(metafile.inputs).map((input) => input.replace(/\\/g, '/'));
+    expect(inputs.some((input) => input.includes('node_modules/soap/'))).toBe(true);
+    for (const cut of CUT_PACKAGES) expect(inputs.filter((input) => input.includes(`node_modules/${cut}/`)), cut).toEqual([]);
+    expect(inputs.filter((input) => input.includes('infra/stubs/')).length).toBeGreaterThanOrEqual(Object.keys(STUBBED_MODULES).length);
+  });
+
+  it('should write, through npm run build, the same bytes as the prebuilt bundles the package ships', async () => {
+    // Beside the assets (the same depth), so that even the source maps' relative paths agree.
+    for (const name of BUNDLED) {
+      const prebuilt = path.join(outdir, `prebuilt-${name}`);
+      await buildFunctionAsset(name, FUNCTIONS[name], prebuilt);
+      const files = readdirSync(assetDirs[name]).sort();
+      expect(readdirSync(prebuilt).sort(), name).toEqual(files);
+      expect(files).toContain('index.mjs');
+      for (const file of files) {
+        expect(readFileSync(path.join(prebuilt, file)).equals(readFileSync(path.join(assetDirs[name], file))), `${name}/${file}`).toBe(true);
+      }
+    }
   });
 
   it('should load in plain Node.js as an ES module exporting the handler', () => {

@@ -7,18 +7,22 @@ import path from 'node:path';
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, HTTP_ROUTES, TABLE_ENV, WEBSOCKET_ROUTES, type FunctionName, type TableName } from '../../src/catalog.js';
-import { SeqrWebshopPayments } from '../../infra/seqr-webshop-payments.js';
+import { NOTIFICATION_NOT_CONFIRMED_MESSAGE, SeqrWebshopPayments, type SeqrWebshopPaymentsProps } from '../../infra/seqr-webshop-payments.js';
+import { createLogger, setLogSink } from '../../src/log.js';
 import { TABLE_SCHEMAS } from '../../src/adapters/dynamodb/schema.js';
 import { INLINE_CODE, synthesizeApp, type Synthesized } from './synth.js';
+import { SAMPLE_SHOP_ROUTES } from '../../examples/sample-shop/catalog.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-const ALL_FUNCTIONS = Object.keys(FUNCTIONS) as FunctionName[];
+// The webhook function is deployed only with the `webhook` prop (test/infra/events.test.ts).
+const ALL_FUNCTIONS = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => !(FUNCTIONS[name] as { webhook?: boolean }).webhook);
 const ORIGINS = ['https://shop.example.com', 'https://www.example.org'];
 
 function actionsOf(statement: Statement): string[] {
@@ -54,14 +58,14 @@ function functionResource(synth: Synthesized, name: FunctionName): Resource {
   return synth.template.toJSON().Resources[id] as Resource;
 }
 
-describe('When the app is synthesized with the sample shop asked for (-c includeSampleShop=true)', () => {
+describe('When the app is synthesized (the product construct alone)', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(','), includeSampleShop: 'true' });
+    synth = synthesizeApp({ allowedOrigins: ORIGINS.join(',') });
   });
 
   describe('the tables', () => {
-    it('should create one table per schema: sessions included with the sample shop', () => {
+    it('should create one table per schema of the product', () => {
       synth.template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length);
     });
 
@@ -339,6 +343,12 @@ describe('When the app is synthesized with the sample shop asked for (-c include
       });
     });
 
+    it('should keep every queue (the dead-letter queues and the watch queue) when the stack is deleted, as the tables (removalPolicy RETAIN)', () => {
+      const queues = Object.values(synth.template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
+      expect(queues.length).toBe(3);
+      expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual(queues.map(() => ['Retain', 'Retain']));
+    });
+
     it('should keep the dead-letter queue encrypted and reachable over TLS only', () => {
       synth.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
       synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -457,7 +467,7 @@ describe('When the construct is checked by cdk-nag without its acknowledgements'
   });
 });
 
-describe('When the sample shop is left out and the secrets already exist', () => {
+describe('When the construct is used alone and the secrets already exist', () => {
   let template: Template;
   let payments: SeqrWebshopPayments;
   const terminalArn = 'arn:aws:secretsmanager:eu-north-1:111122223333:secret:seqr-terminal-AbCdEf';
@@ -467,7 +477,6 @@ describe('When the sample shop is left out and the secrets already exist', () =>
     const stack = new Stack(app, 'WithoutShop');
     payments = new SeqrWebshopPayments(stack, 'Payments', {
       functionCode: () => INLINE_CODE,
-      includeSampleShop: false,
       seqrEndpointUrl: 'https://seqr.example.com/extclientproxy/service/v2',
       terminalCredentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Terminal', terminalArn),
       resellerCredentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Reseller', resellerArn),
@@ -477,13 +486,13 @@ describe('When the sample shop is left out and the secrets already exist', () =>
     template = Template.fromStack(stack);
   });
 
-  it('should deploy neither the shop’s routes, nor its function, nor the sessions table', () => {
+  it('should deploy nothing of the sample shop: no shop route, function or sessions table', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map((route) => route.Properties.RouteKey);
     expect(routeKeys.filter((key: string) => key.includes('/shop'))).toEqual([]);
-    expect(payments.functions.shop).toBeUndefined();
-    expect(payments.tables.sessions).toBeUndefined();
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
-    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length - 1);
+    expect(Object.keys(payments.functions).sort()).toEqual([...ALL_FUNCTIONS].sort());
+    expect(Object.keys(payments.tables).sort()).toEqual(Object.keys(TABLE_SCHEMAS).sort());
+    template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length);
+    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
   });
 
   it('should create only the shop key secret and pass the given ARNs to the functions', () => {
@@ -537,6 +546,12 @@ describe('When a customer managed key and the DESTROY removal policy are chosen'
       expect(table.Properties.DeletionProtectionEnabled).toBe(false);
     }
   });
+
+  it('should delete every queue with the stack too', () => {
+    const queues = Object.values(template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
+    expect(queues.length).toBe(3);
+    expect(queues.map((queue) => [queue.DeletionPolicy, queue.UpdateReplacePolicy])).toEqual(queues.map(() => ['Delete', 'Delete']));
+  });
 });
 
 describe('When a shop configures the construct', () => {
@@ -549,13 +564,29 @@ describe('When a shop configures the construct', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 4);
   });
 
+  it('should add the sample shop (its own construct) beside the payments when asked for, leaving the product construct as it was', () => {
+    const { template, stack, logicalId } = synthesizeApp({ includeSampleShop: 'true' });
+    const shop = stack.sampleShop!;
+    expect(shop).toBeDefined();
+    expect(Object.keys(stack.payments.functions).sort()).toEqual([...ALL_FUNCTIONS].sort());
+    template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLE_SCHEMAS).length + 1);
+    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length + 1);
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map((route) => route.Properties.RouteKey);
+    expect(routeKeys.filter((key: string) => key.includes('/shop')).sort()).toEqual(SAMPLE_SHOP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    const fn = template.toJSON().Resources[logicalId(shop.function)] as Resource;
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      SESSIONS_TABLE: { Ref: logicalId(shop.sessionsTable) },
+      INVOICES_TABLE: { Ref: logicalId(stack.payments.tables.invoices!) },
+      CONNECTIONS_TABLE: { Ref: logicalId(stack.payments.tables.connections!) },
+    });
+  });
+
   it('should count unconfirmed payments from every function that asks SEQR for a status, into one alarm', () => {
-    const { template } = synthesizeApp({ includeSampleShop: 'true' });
+    const { template } = synthesizeApp();
     const filters = template.findResources('AWS::Logs::MetricFilter');
     const metrics = Object.values(filters).map((f) => (f as { Properties: { MetricTransformations: { MetricName: string }[] } }).Properties.MetricTransformations[0]!.MetricName);
-    // The transaction period's own filters (test/infra/transaction-periods.test.ts) aside.
-    expect(metrics.filter((name) => !['TransactionPeriodReportsPending', 'ReconciliationDifferences', 'InvoiceWatchFailures'].includes(name))).toEqual([
-      'NotificationsNotConfirmed',
+    // The transaction period's own filters (test/infra/transaction-periods.test.ts), the watch's and the events' aside.
+    expect(metrics.filter((name) => !['TransactionPeriodReportsPending', 'ReconciliationDifferences', 'InvoiceWatchFailures', 'EventsNotPublished'].includes(name))).toEqual([
       'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
       'NotificationsNotConfirmed',
@@ -565,5 +596,148 @@ describe('When a shop configures the construct', () => {
   it('should alarm on the HTTP API’s 5xx answers, which Lambda’s Errors metric does not count', () => {
     const { template } = synthesizeApp();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
+  });
+});
+
+describe('When two instances of the construct share one stack', () => {
+  let template: Template;
+  let stack: Stack;
+  let first: SeqrWebshopPayments;
+  let second: SeqrWebshopPayments;
+  beforeAll(() => {
+    const app = new App();
+    stack = new Stack(app, 'TwoShops');
+    first = new SeqrWebshopPayments(stack, 'ShopA', { functionCode: () => INLINE_CODE });
+    second = new SeqrWebshopPayments(stack, 'ShopB', { functionCode: () => INLINE_CODE });
+    template = Template.fromStack(stack);
+  });
+
+  const idOf = (construct: { node: { defaultChild?: unknown } }) => String(stack.resolve(stack.getLogicalId(construct.node.defaultChild as never)));
+
+  it('should tell every function which instance it belongs to, for its log lines', () => {
+    for (const payments of [first, second]) {
+      for (const fn of Object.values(payments.functions)) {
+        const resource = template.toJSON().Resources[idOf(fn)] as Resource;
+        expect(resource.Properties.Environment.Variables.PAYMENTS_INSTANCE, fn.node.path).toBe(payments.node.path);
+      }
+    }
+    expect(first.node.path).not.toBe(second.node.path);
+  });
+
+  it('should count every log metric per instance: each filter takes the Instance dimension from the line', () => {
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter') as Record<string, Resource>);
+    expect(filters.length).toBeGreaterThanOrEqual(2 * 4);
+    for (const filter of filters) {
+      expect(filter.Properties.MetricTransformations[0].Dimensions).toEqual([{ Key: 'Instance', Value: '$.instance' }]);
+    }
+  });
+
+  it('should find the field the filters read on the functions’ log lines: the logger writes PAYMENTS_INSTANCE as instance', () => {
+    const lines: string[] = [];
+    const previousSink = setLogSink((line) => lines.push(line));
+    const previous = process.env.PAYMENTS_INSTANCE;
+    try {
+      process.env.PAYMENTS_INSTANCE = first.node.path;
+      createLogger({ invoiceReference: 'R1' }).error(NOTIFICATION_NOT_CONFIRMED_MESSAGE);
+      delete process.env.PAYMENTS_INSTANCE;
+      createLogger().info('local');
+    } finally {
+      setLogSink(previousSink);
+      if (previous === undefined) delete process.env.PAYMENTS_INSTANCE;
+      else process.env.PAYMENTS_INSTANCE = previous;
+    }
+    const [deployed, local] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(deployed).toMatchObject({ message: NOTIFICATION_NOT_CONFIRMED_MESSAGE, instance: first.node.path, invoiceReference: 'R1' });
+    expect(local!.instance).toBeUndefined();
+  });
+
+  it('should raise each instance’s alarms on its own metrics only', () => {
+    const alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
+    for (const metricName of ['NotificationsNotConfirmed', 'TransactionPeriodReportsPending', 'ReconciliationDifferences']) {
+      const selected = Object.values(alarms)
+        .filter((alarm) => alarm.Properties.MetricName === metricName)
+        .map((alarm) => alarm.Properties.Dimensions);
+      expect(selected, metricName).toEqual([[{ Name: 'Instance', Value: first.node.path }], [{ Name: 'Instance', Value: second.node.path }]]);
+    }
+    const notConfirmed = (payments: SeqrWebshopPayments) => payments.alarms.find((alarm) => alarm.node.id === 'NotificationNotConfirmedAlarm')!;
+    expect((template.toJSON().Resources[idOf(notConfirmed(first))] as Resource).Properties.Dimensions[0].Value).toBe(first.node.path);
+    expect(first.notificationsNotConfirmedMetric.dimensions).toEqual({ Instance: first.node.path });
+  });
+
+  it('should make no stack outputs: the app chooses them from the public members', () => {
+    expect(template.findOutputs('*')).toEqual({});
+  });
+});
+
+describe('When tracing, a log level and memory sizes are chosen', () => {
+  it('should deploy every function with active tracing for tracing: true, and without a tracing configuration by default', () => {
+    const traced = synthesizeApp({}, { tracing: true }).template;
+    const functions = Object.values(traced.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+    expect(functions.length).toBeGreaterThan(10);
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    traced.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] })]) },
+    });
+    const plain = synthesizeApp().template;
+    for (const fn of Object.values(plain.findResources('AWS::Lambda::Function') as Record<string, Resource>)) expect(fn.Properties.TracingConfig).toBeUndefined();
+  });
+
+  it('should take a lambda.Tracing as it is', () => {
+    const app = new App();
+    const stack = new Stack(app, 'PassThrough');
+    new SeqrWebshopPayments(stack, 'Payments', { functionCode: () => INLINE_CODE, tracing: lambda.Tracing.PASS_THROUGH });
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, Resource>);
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'PassThrough' });
+  });
+
+  it('should give every function the log level, info by default, and refuse one that is not a level', () => {
+    const levels = (template: Template) =>
+      new Set(Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).map((fn) => fn.Properties.Environment.Variables.LOG_LEVEL));
+    expect(levels(synthesizeApp({}, { logLevel: 'debug' }).template)).toEqual(new Set(['debug']));
+    expect(levels(synthesizeApp().template)).toEqual(new Set(['info']));
+    expect(() => synthesizeApp({}, { logLevel: 'verbose' as never })).toThrow(/logLevel/);
+  });
+
+  it('should size memory from the per-function map, then the default, then 512 MiB for SEQR functions and 256 MiB for the others', () => {
+    const memory = (overrides: Partial<SeqrWebshopPaymentsProps>) => {
+      const synth = synthesizeApp({}, overrides);
+      return (name: FunctionName) => functionResource(synth, name).Properties.MemorySize as number;
+    };
+    const defaults = memory({});
+    expect(defaults('seqrNotification')).toBe(512);
+    expect(defaults('getInvoice')).toBe(256);
+    const chosen = memory({ memorySize: 768, functionMemorySize: { seqrNotification: 1024 } });
+    expect(chosen('seqrNotification')).toBe(1024);
+    expect(chosen('getInvoice')).toBe(768);
+    expect(chosen('transactionPeriod')).toBe(768);
+    expect(() => synthesizeApp({}, { functionMemorySize: { notAFunction: 1024 } as never })).toThrow(/notAFunction/);
+    expect(() => synthesizeApp({}, { memorySize: 64 })).toThrow(/memorySize/);
+  });
+
+  it('should still pass cdk-nag with tracing on, the X-Ray grant acknowledged', () => {
+    const { outdir } = synthesizeApp({}, { tracing: true });
+    const { pluginReports } = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+    expect(pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+});
+
+describe('When the construct’s documentation states a default', () => {
+  const source = readFileSync(path.join(import.meta.dirname, '..', '..', 'infra', 'seqr-webshop-payments.ts'), 'utf8');
+  const docOf = (prop: string) => {
+    const match = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*readonly ${prop}\\?:`).exec(source);
+    if (!match) throw new Error(`no TSDoc on ${prop}`);
+    return match[1]!;
+  };
+
+  it('should document the throttle the stages deploy', () => {
+    const stage = synthesizeApp().template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { StageName: '$default' } });
+    const settings = (Object.values(stage)[0] as Resource).Properties.DefaultRouteSettings;
+    expect(docOf('throttle')).toContain(`{ rateLimit: ${settings.ThrottlingRateLimit}, burstLimit: ${settings.ThrottlingBurstLimit} }`);
+  });
+
+  it('should document every prop, each with a @default', () => {
+    const props = [...source.matchAll(/^ {2}readonly (\w+)\?:/gm)].map((match) => match[1]!);
+    expect(props.length).toBeGreaterThan(15);
+    for (const prop of props) expect(docOf(prop), prop).toMatch(/@default /);
   });
 });

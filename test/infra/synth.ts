@@ -28,7 +28,7 @@ export interface Synthesized {
 export function synthesizeApp(context: Record<string, unknown> = {}, overrides: Partial<SeqrWebshopPaymentsProps> = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), 'seqr-infra-test-'));
   const app = new App({ outdir, context });
-  const { stack } = createApp(app, { functionCode: () => INLINE_CODE, ...overrides });
+  const { stack } = createApp(app, { functionCode: () => INLINE_CODE, ...overrides }, { sampleShopCode: INLINE_CODE });
   app.synth();
   const template = Template.fromStack(stack);
   return {

@@ -25,7 +25,6 @@ const TABLES: Record<TableName, string> = {
   connections: 'test-connections',
   periods: 'test-periods',
   idempotency: 'test-idempotency',
-  sessions: 'test-sessions',
 };
 const RESELLER = { resellerId: 'test-reseller', userId: '9900', password: 'test-password' };
 const TERMINAL = { terminalId: 'test-webshop', password: 'test-password' };

@@ -92,8 +92,8 @@ describe('sending watch messages', () => {
     const senders = deployedFunctions(synth).filter((name) =>
       statementsOf(synth, name).some((s) => actions(s).includes('sqs:SendMessage') && JSON.stringify(resources(s)) === JSON.stringify([queueArn])),
     );
-    expect(senders.sort()).toEqual(['createInvoice', 'invoiceWatch', 'shop']);
-    for (const name of ['createInvoice', 'shop'] as const) {
+    expect(senders.sort()).toEqual(['createInvoice', 'invoiceWatch']);
+    for (const name of ['createInvoice'] as const) {
       const sqs = statementsOf(synth, name).filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
       expect(sqs, name).toHaveLength(1);
       expect(actions(sqs[0]!), name).toEqual(['sqs:SendMessage']);
@@ -105,7 +105,7 @@ describe('sending watch messages', () => {
     const queueRef = { Ref: synth.logicalId(synth.stack.payments.watchQueue) };
     for (const name of deployedFunctions(synth)) {
       const env = variables(synth, name);
-      const sends = ['createInvoice', 'invoiceWatch', 'shop'].includes(name);
+      const sends = ['createInvoice', 'invoiceWatch'].includes(name);
       if (sends) {
         expect(env[QUEUES.watch.env], name).toEqual(queueRef);
         expect(env, name).toMatchObject({ PAYMENT_TIMEOUT_MS: '600000', WATCH_INTERVAL_MS: '5000' });
@@ -116,13 +116,29 @@ describe('sending watch messages', () => {
     }
   });
 
+  it('should give the sample shop’s own function (its construct, through watchInvoicesOf) the same watch: the queue, the pace, SendMessage', () => {
+    const shop = synth.stack.sampleShop!;
+    const resource = synth.template.toJSON().Resources[synth.logicalId(shop.function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(resource.Properties.Environment.Variables).toMatchObject({
+      [QUEUES.watch.env]: { Ref: synth.logicalId(synth.stack.payments.watchQueue) },
+      PAYMENT_TIMEOUT_MS: '600000',
+      WATCH_INTERVAL_MS: '5000',
+    });
+    const policies = synth.template.findResources('AWS::IAM::Policy') as Record<string, { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }>;
+    const roleId = synth.logicalId(shop.function.role!);
+    const statements = Object.values(policies).filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const sqs = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')));
+    expect(sqs).toHaveLength(1);
+    expect(JSON.stringify(sqs[0]!.Resource)).toContain(synth.logicalId(synth.stack.payments.watchQueue));
+  });
+
   it('should take the payment timeout and the interval from the props', () => {
     const tuned = synthesizeApp({}, { paymentTimeout: Duration.minutes(2), watchInterval: Duration.seconds(0) });
     for (const name of ['createInvoice', 'invoiceWatch'] as const) {
       expect(variables(tuned, name), name).toMatchObject({ PAYMENT_TIMEOUT_MS: '120000', WATCH_INTERVAL_MS: '0' });
     }
     // Without the sample shop, the shop neither exists nor sends.
-    expect(tuned.stack.payments.functions.shop).toBeUndefined();
+    expect(tuned.stack.sampleShop).toBeUndefined();
   });
 
   it('should refuse a watch interval too long for SEQR’s 20 s window and a timeout out of range', () => {
@@ -148,7 +164,7 @@ describe('the watch’s alarms', () => {
       (f) => f.Properties.MetricTransformations[0].MetricName === 'InvoiceWatchFailures',
     );
     const groups = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
-    expect(groups).toEqual(['createInvoice', 'invoiceWatch', 'shop'].map((name) => synth.logicalId(synth.stack.payments.logGroups[name as FunctionName]!)).sort());
+    expect(groups).toEqual(['createInvoice', 'invoiceWatch'].map((name) => synth.logicalId(synth.stack.payments.logGroups[name as FunctionName]!)).sort());
     for (const f of filters) {
       expect(f.Properties.FilterPattern).toContain(`$.message = "${WATCH_GAVE_UP_MESSAGE}"`);
       expect(f.Properties.FilterPattern).toContain(`$.message = "${WATCH_NOT_STARTED_MESSAGE}"`);

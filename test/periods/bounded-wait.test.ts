@@ -13,7 +13,7 @@ import { transactionPeriodDeps } from '../../src/handlers/schedule/transaction-p
 import { closeTransactionPeriod } from '../../src/core/periods/transaction-period.js';
 import { getPeriod } from '../../src/adapters/dynamodb/periods.js';
 
-const TABLES: Record<TableName, string> = { invoices: 'bw-invoices', connections: 'bw-connections', periods: 'bw-periods', sessions: 'bw-sessions', idempotency: 'bw-idempotency' };
+const TABLES: Record<TableName, string> = { invoices: 'bw-invoices', connections: 'bw-connections', periods: 'bw-periods', idempotency: 'bw-idempotency' };
 let dynamo: RunningDynamoDb;
 let simulator: RunningSimulator;
 
@@ -21,7 +21,8 @@ beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   dynamo = await startDynamoDb({ port: 0 });
   await createTables(dynamo.endpoint, TABLES);
-  simulator = await startSeqrSimulator({ port: 0 });
+  // Reports are ready at once unless a fault rule says otherwise: every code 2 below is the test's.
+  simulator = await startSeqrSimulator({ port: 0, reportNotReadyMs: 0 });
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
@@ -82,5 +83,61 @@ describe('When SEQR keeps answering REPORT_NOT_READY', () => {
     expect(period!.reports!['Reconciliation/STD_RECON_003.xml']).toMatchObject({ attempts: 5, notReadyAnswers: 5 });
     // The work lease is given back, so the next run can take the pending reports at once.
     expect(period!.workClaimId).toBeUndefined();
+  });
+});
+
+describe('When a run spends its whole wait on its own period', () => {
+  it('should still ask once for every earlier pending report, and stop asking again after the wait bound', async () => {
+    const DETAIL = 'Reconciliation/STD_RECON_003.xml';
+    let fake = Date.parse('2034-06-02T00:00:00Z');
+    const asked: { at: number; transactionPeriodId: string }[] = [];
+    const deps = transactionPeriodDeps(log);
+    const seqr = deps.seqr;
+    const run = (slot: string) =>
+      closeTransactionPeriod(
+        {
+          ...deps,
+          // One report, so that the fake clock has one sleeper.
+          settings: { ...deps.settings, reportIds: [DETAIL], pauseMs: 3_000, retryDelayMs: 4_000, callBudgetMs: 10_000 },
+          clock: { now: () => fake, sleep: async (ms) => void (fake += ms) },
+          seqr: async () => {
+            const api = await seqr();
+            return {
+              markTransactionPeriod: (p) => api.markTransactionPeriod(p),
+              getPaymentStatus: (...args) => api.getPaymentStatus(...args),
+              executeReport: (reportId, language, parameters) => (asked.push({ at: fake, transactionPeriodId: parameters.transactionPeriodId! }), api.executeReport(reportId, language, parameters)),
+            };
+          },
+        },
+        // The function's time-out leaves a minute; a report is asked again for 10 s at most.
+        { scheduledTime: slot, deadline: fake + 60_000, maxWaitMs: 10_000 },
+      );
+
+    // Day 1: SEQR answers 2 to every ask. Asked at 3 s, 7 s, 11 s; not again at 15 s (past 3 s + 10 s).
+    simulator.clearFaults();
+    simulator.addFault({ operation: 'executeReport', kind: 'resultCode', code: 2, count: 1000 });
+    let start = fake;
+    const day1 = await run('2034-06-02T00:00:00Z');
+    expect(day1).toMatchObject({ outcome: 'marked', reports: { [DETAIL]: 'pending' } });
+    const day1Id = (day1 as { transactionPeriodId: string }).transactionPeriodId;
+    expect(asked.filter((a) => a.transactionPeriodId === day1Id).map((a) => a.at - start)).toEqual([3_000, 7_000, 11_000]);
+
+    // Day 2: SEQR has day 1's report now, but answers 2 to all three asks for day 2's: the run's wait is used up
+    // on its own period. It asks for day 1's report once all the same, and stores and reconciles it.
+    simulator.clearFaults();
+    simulator.addFault({ operation: 'executeReport', kind: 'resultCode', code: 2, count: 3 });
+    asked.length = 0;
+    fake += 24 * 3_600_000;
+    start = fake;
+    const day2 = await run('2034-06-03T00:00:00Z');
+    const day2Id = (day2 as { transactionPeriodId: string }).transactionPeriodId;
+    expect(day2).toMatchObject({ outcome: 'marked', reports: { [DETAIL]: 'pending' } });
+    expect(asked.filter((a) => a.transactionPeriodId === day2Id).map((a) => a.at - start)).toEqual([3_000, 7_000, 11_000]);
+    expect(asked.filter((a) => a.transactionPeriodId === day1Id)).toHaveLength(1);
+    expect((day2 as { earlier?: unknown[] }).earlier).toEqual(
+      expect.arrayContaining([expect.objectContaining({ slot: '2034-06-02T00:00Z', transactionPeriodId: day1Id, reports: { [DETAIL]: 'ready' }, reconciliation: expect.objectContaining({ state: 'done' }) })]),
+    );
+    expect((await getPeriod('2034-06-02T00:00Z'))!.reports![DETAIL]).toMatchObject({ state: 'ready', attempts: 4, notReadyAnswers: 3, lastResultCode: 0 });
+    expect((await getPeriod('2034-06-03T00:00Z'))!.reports![DETAIL]).toMatchObject({ state: 'pending', attempts: 3, notReadyAnswers: 3 });
   });
 });

@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { advanceStatus, createInvoice as storeInvoice, invoiceExpiry } from '../../src/adapters/dynamodb/invoices.js';
+import { dynamoRefundStore } from '../../src/adapters/dynamodb/refunds.js';
 import { createInvoice, simulator, type LocalStack } from '../support/local-stack.js';
 
 /** What EventBridge Scheduler does: invoke the transaction-period function with the scheduled time (here synchronously, to see the result). */
@@ -87,4 +88,44 @@ export function jsonLines(logs: string[], message: string): Record<string, any>[
 
 export async function executeReportCalls(stack: LocalStack): Promise<{ resultCode: number | null }[]> {
   return (await simulator(stack, 'GET', '/simulator/calls?operation=executeReport')).body.calls as never;
+}
+
+/** A refund through our route (Idempotency-Key), as the shop makes one. */
+export async function refundThroughRoute(stack: LocalStack, invoiceReference: string, value: string): Promise<{ refundId: string; ersReference: string }> {
+  const response = await fetch(`${stack.httpUrl}/invoices/${invoiceReference}/refunds`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.shopApiKey}`, 'content-type': 'application/json', 'idempotency-key': `test-${invoiceReference}-${value}` },
+    body: JSON.stringify({ amount: { value, currency: 'SEK' } }),
+  });
+  const body = (await response.json()) as { refundId: string; ersReference: string };
+  if (response.status !== 201) throw new Error(`refund: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A SUCCEEDED refund written straight into our store (SEQR never made it). */
+export async function storedRefund(invoiceReference: string, amount: string, ersReference: string): Promise<{ refundId: string }> {
+  const refundId = `seeded-${ersReference.slice(-8)}`;
+  const amountMinor = Math.round(Number(amount) * 100);
+  const now = new Date().toISOString();
+  const reserved = await dynamoRefundStore.reserve(invoiceReference, { refundId, state: 'PENDING', amount, amountMinor, title: 'Seeded', createdAt: now }, 10n ** 12n, true);
+  if (!reserved) throw new Error('could not seed the refund');
+  if (!(await dynamoRefundStore.complete(invoiceReference, refundId, ersReference, Date.now()))) throw new Error('could not complete the seeded refund');
+  return { refundId };
+}
+
+/** Changes a stored refund's amount behind the code's back. */
+export async function setStoredRefundAmount(stack: LocalStack, invoiceReference: string, refundId: string, amount: string): Promise<void> {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  await client.send(
+    new UpdateCommand({
+      TableName: 'seqr-invoices',
+      Key: { invoiceReference },
+      UpdateExpression: 'SET refunds.#id.amount = :amount',
+      ExpressionAttributeNames: { '#id': refundId },
+      ExpressionAttributeValues: { ':amount': amount },
+    }),
+  );
+  client.destroy();
 }

@@ -1,8 +1,8 @@
 /** The pure parts of reconciliation: reading SEQR's report XML and comparing rows with invoices, exactly. */
 import { describe, expect, it } from 'vitest';
-import { compare, decimalsEqual, parseDecimal, saleRows } from '../../src/core/periods/reconciliation.js';
+import { compare, compareRefunds, decimalsEqual, parseDecimal, saleRows } from '../../src/core/periods/reconciliation.js';
 import { ReportFormatError, parseReportXml, reportText } from '../../src/core/periods/report-xml.js';
-import type { PeriodInvoice } from '../../src/core/periods/ports.js';
+import type { PeriodInvoice, PeriodRefund } from '../../src/core/periods/ports.js';
 
 const ERS = (n: number) => String(n).padStart(25, '7');
 
@@ -78,7 +78,7 @@ describe('When report rows are compared with our invoices', () => {
     ]);
   });
 
-  it('should leave other terminals’ rows and refund rows out of the comparison, and count them', () => {
+  it('should leave other terminals’ rows and refund rows out of the payments’ comparison, and count them', () => {
     const rows = saleRows([row(1, '10.00'), row(5, '5.00', 'the-cafe-till'), row(6, '-2.00')], 'shop');
     expect(rows.otherTerminalRows).toBe(1);
     expect(rows.refundRows).toBe(1);
@@ -93,5 +93,38 @@ describe('When report rows are compared with our invoices', () => {
   it('should report a row without an ErsReference and an unreadable amount', () => {
     const { differences } = compare([invoice(1, '10.00')], saleRows([{ TerminalId: 'shop', SalesAmount: '1.00' }, row(1, 'ten')], 'shop'));
     expect(differences.map((d) => d.kind).sort()).toEqual(['amount_mismatch', 'missing_on_our_side']);
+  });
+});
+
+describe('When report refund rows are compared with our refunds', () => {
+  const refund = (n: number, amount: string): PeriodRefund => ({
+    invoiceReference: String(2000 + n),
+    refundId: `r${n}`,
+    ersReference: ERS(100 + n),
+    amount,
+    currency: 'SEK',
+    completedAt: '2030-01-01T11:00:00.000Z',
+  });
+  const row = (n: number, amount: string, terminal = 'shop') => ({ TerminalId: terminal, CashierId: '', SalesAmount: amount, ErsReference: ERS(100 + n) });
+
+  it('should match |SalesAmount| with our amount exactly and name each difference as a refund', () => {
+    const rows = saleRows([row(1, '-10.00'), row(2, '-2.5'), row(4, '-4.00'), row(5, '-1.00', 'the-cafe-till')], 'shop');
+    expect(rows.refundRows).toBe(3);
+    expect(rows.sales.size).toBe(0);
+    const { differences, matched } = compareRefunds([refund(1, '10'), refund(2, '2.00'), refund(3, '3.00')], rows);
+    expect(matched).toBe(1);
+    expect(differences).toEqual([
+      expect.objectContaining({ kind: 'amount_mismatch', subject: 'refund', refundId: 'r2', invoiceReference: '2002', storedAmount: '2.00', seqrAmount: '-2.5' }),
+      expect.objectContaining({ kind: 'missing_on_seqr_side', subject: 'refund', refundId: 'r3', ersReference: ERS(103), storedAmount: '3.00' }),
+      { kind: 'missing_on_our_side', subject: 'refund', ersReference: ERS(104), seqrAmount: '-4.00', terminalId: 'shop' },
+    ]);
+  });
+
+  it('should see a refund listed twice as an amount that differs, and a positive row as no refund', () => {
+    expect(compareRefunds([refund(1, '10.00')], saleRows([row(1, '-10.00'), row(1, '-10.00')], 'shop')).differences).toEqual([
+      expect.objectContaining({ kind: 'amount_mismatch', seqrAmount: '-20.00', note: 'SEQR lists this refund 2 times' }),
+    ]);
+    const positive = saleRows([row(1, '10.00')], 'shop');
+    expect(compareRefunds([refund(1, '10.00')], positive).differences).toEqual([expect.objectContaining({ kind: 'missing_on_seqr_side', subject: 'refund' })]);
   });
 });

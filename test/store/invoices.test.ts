@@ -12,7 +12,7 @@ let next = 1_000_000_000_000;
 
 beforeAll(async () => {
   dynamo = await startDynamoDb({ port: 0 });
-  await createTables(dynamo.endpoint, { invoices: 'inv', connections: 'con', periods: 'per', sessions: 'ses', idempotency: 'idem' });
+  await createTables(dynamo.endpoint, { invoices: 'inv', connections: 'con', periods: 'per', idempotency: 'idem' });
   Object.assign(process.env, {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     INVOICES_TABLE: 'inv',

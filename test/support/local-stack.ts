@@ -94,7 +94,7 @@ export async function simulatorInvoice(stack: LocalStack, ref: string) {
   };
 }
 
-export async function seqrCalls(stack: LocalStack, operation?: string): Promise<{ operation: string; invoiceReference?: string; resultCode: number }[]> {
+export async function seqrCalls(stack: LocalStack, operation?: string): Promise<{ operation: string; invoiceReference?: string; resultCode: number; at: string }[]> {
   const query = operation ? `?operation=${operation}` : '';
   return (await simulator(stack, 'GET', `/simulator/calls${query}`)).body.calls as never;
 }

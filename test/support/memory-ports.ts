@@ -4,11 +4,24 @@
  * DynamoDB adapter writes as condition expressions (src/core/invoices/status-rules.ts),
  * so a broken rule fails a unit test without any server.
  */
-import type { InvoiceStatus, StatusMessage } from '../../src/contract/index.js';
+import type { InvoiceStatus, PaymentEvent, StatusMessage } from '../../src/contract/index.js';
+import { outboxClaimable, statusChangedEntry, withoutVersions } from '../../src/core/events/outbox.js';
 import type { Connection, InvoiceSnapshot, StatusUpdate, StoredInvoice } from '../../src/core/invoices/invoice.js';
 import { isExpired } from '../../src/core/invoices/invoice.js';
 import { canAdvance, pushAllowed, pushRank, statusCheckDue } from '../../src/core/invoices/status-rules.js';
-import type { Clock, ConnectionKey, ConnectionPoster, ConnectionStore, InvoiceStore, PaymentDeps, PostOutcome, WatchMessage, WatchQueue } from '../../src/core/ports.js';
+import type {
+  AdvanceOptions,
+  Clock,
+  ConnectionKey,
+  ConnectionPoster,
+  ConnectionStore,
+  EventPublisher,
+  InvoiceStore,
+  PaymentDeps,
+  PostOutcome,
+  WatchMessage,
+  WatchQueue,
+} from '../../src/core/ports.js';
 import type { PaymentStatusResult, SeqrInvoice, SeqrMerchantApi } from '../../src/core/seqr/merchant-api.js';
 import type { Logger } from '../../src/log.js';
 
@@ -65,21 +78,40 @@ export class MemoryInvoiceStore implements InvoiceStore {
     }
     return undefined;
   }
-  async advanceStatus(invoiceReference: string, update: StatusUpdate, now: number): Promise<StoredInvoice | undefined> {
+  /** The versions the callers of advanceStatus said they had read (`expected`), in call order. */
+  readonly expectedVersions: (number | undefined)[] = [];
+  async advanceStatus(invoiceReference: string, update: StatusUpdate, now: number, options: AdvanceOptions = {}): Promise<StoredInvoice | undefined> {
     this.faults.check('advanceStatus');
+    this.expectedVersions.push(options.expected?.version);
     const item = this.items.get(invoiceReference);
+    // A stale `expected` is re-read, as the DynamoDB store does: the stored item decides.
     if (!item || !canAdvance(item, update)) return undefined;
     const at = new Date(now).toISOString();
+    const entry = statusChangedEntry(item, update, now);
     Object.assign(item, {
       status: update.status,
       seqrVersion: update.seqrVersion,
-      version: item.version + 1,
+      version: entry.version,
       updatedAt: at,
+      outbox: [...(item.outbox ?? []), entry],
+      ...(options.leaseUntil !== undefined ? { outboxLeaseUntil: options.leaseUntil } : {}),
       ...(update.ersReference ? { ersReference: update.ersReference } : {}),
       ...(update.receipt ? { receipt: update.receipt } : {}),
       ...(update.status === 'PAID' ? { paidAt: at } : {}),
     });
     return structuredClone(item);
+  }
+  async claimOutbox(invoiceReference: string, now: number, leaseUntil: number): Promise<StoredInvoice | undefined> {
+    this.faults.check('claimOutbox');
+    const item = this.items.get(invoiceReference);
+    if (!item || !outboxClaimable(item, now)) return undefined;
+    item.outboxLeaseUntil = leaseUntil;
+    return structuredClone(item);
+  }
+  async acknowledgeEvents(invoice: Pick<StoredInvoice, 'invoiceReference' | 'outbox'>, versions: readonly number[]): Promise<void> {
+    this.faults.check('acknowledgeEvents');
+    const item = this.items.get(invoice.invoiceReference);
+    if (item) item.outbox = withoutVersions(item.outbox, versions);
   }
   async claimStatusCheck(invoiceReference: string, intervalMs: number, now: number): Promise<boolean> {
     this.faults.check('claimStatusCheck');
@@ -234,7 +266,25 @@ export class ScriptedSeqr implements SeqrMerchantApi {
   }
 }
 
+/** Records every event published; fails the next `n` publishes when told to, as a bus outage would. */
+export class RecordingPublisher implements EventPublisher {
+  readonly published: PaymentEvent[] = [];
+  readonly faults = new Faults();
+  calls = 0;
+  constructor(readonly leaseMs = 10_000) {}
+  async publish(events: readonly PaymentEvent[]): Promise<void> {
+    this.calls++;
+    this.faults.check('publish');
+    this.published.push(...structuredClone(events));
+  }
+  /** The published events of one invoice, as `detailType status@version`. */
+  of(invoiceReference: string): string[] {
+    return this.published.filter((e) => e.detail.invoiceReference === invoiceReference).map((e) => `${e.detailType} ${e.detail.status}@${e.detail.version}`);
+  }
+}
+
 export interface MemoryDeps extends PaymentDeps {
+  events: RecordingPublisher;
   clock: ManualClock;
   invoices: MemoryInvoiceStore;
   connections: MemoryConnectionStore;
@@ -254,6 +304,7 @@ export function memoryDeps(): MemoryDeps {
     invoices: new MemoryInvoiceStore(clock),
     connections: new MemoryConnectionStore(clock),
     poster: new RecordingPoster(),
+    events: new RecordingPublisher(),
     seqr: new ScriptedSeqr(clock),
     queue: new MemoryWatchQueue(clock),
     log,

@@ -18,7 +18,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName, writeIf } from './dynamo.js';
-import { OPEN_TRANSACTION_PERIOD, assignTransactionPeriod, invoicesInTransactionPeriod, type StoredInvoice } from './invoices.js';
+import { OPEN_TRANSACTION_PERIOD, assignTransactionPeriod, invoicesInTransactionPeriod, invoicesRefundedAfter, type StoredInvoice } from './invoices.js';
 import {
   PeriodWorkLostError,
   type ClaimResult,
@@ -26,6 +26,7 @@ import {
   type PeriodInvoice,
   type PeriodInvoices,
   type PeriodPage,
+  type PeriodRefund,
   type PeriodReportStatus,
   type PeriodStore,
   type ReconciliationSummary,
@@ -338,6 +339,24 @@ export const dynamoPeriodInvoices: PeriodInvoices = {
     return (await invoicesInTransactionPeriod(transactionPeriodId)).map(periodInvoiceOf);
   },
   assign: assignTransactionPeriod,
+  async refundsCompletedAfter(after) {
+    const refunds: PeriodRefund[] = [];
+    for (const invoice of await invoicesRefundedAfter(after)) {
+      for (const refund of Object.values(invoice.refunds ?? {})) {
+        if (refund.state !== 'SUCCEEDED' || !refund.ersReference || !refund.completedAt) continue;
+        if (after !== undefined && refund.completedAt <= after) continue;
+        refunds.push({
+          invoiceReference: invoice.invoiceReference,
+          refundId: refund.refundId,
+          ersReference: refund.ersReference,
+          amount: refund.amount,
+          currency: invoice.currency,
+          completedAt: refund.completedAt,
+        });
+      }
+    }
+    return refunds.sort((a, b) => (a.completedAt < b.completedAt ? -1 : a.completedAt > b.completedAt ? 1 : 0));
+  },
 };
 
 function periodInvoiceOf(invoice: StoredInvoice): PeriodInvoice {

@@ -3,14 +3,13 @@
  * both create tables from this, so the two never drift apart.
  * Every table has a TTL on `expiresAt` (epoch seconds).
  */
-export type TableName = 'invoices' | 'connections' | 'periods' | 'sessions' | 'idempotency';
+export type TableName = 'invoices' | 'connections' | 'periods' | 'idempotency';
 
 /** The environment variable naming each table. */
 export const TABLE_ENV: Record<TableName, string> = {
   invoices: 'INVOICES_TABLE',
   connections: 'CONNECTIONS_TABLE',
   periods: 'PERIODS_TABLE',
-  sessions: 'SESSIONS_TABLE',
   idempotency: 'IDEMPOTENCY_TABLE',
 };
 
@@ -35,6 +34,8 @@ export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
       { name: 'byNotificationTokenHash', partitionKey: 'notificationTokenHash', include: NOTIFICATION_INDEX_ATTRIBUTES },
       // Sparse: only PAID invoices carry `transactionPeriod` (OPEN until a period takes them, then its id).
       { name: 'byTransactionPeriod', partitionKey: 'transactionPeriod', sortKey: 'paidAt', sparse: true },
+      // Sparse: only invoices with a SUCCEEDED refund carry `refundListing`; by their last refund's time, for reconciliation.
+      { name: 'byRefundCompletedAt', partitionKey: 'refundListing', sortKey: 'lastRefundCompletedAt', sparse: true },
     ],
   },
   connections: {
@@ -50,7 +51,6 @@ export const TABLE_SCHEMAS: Record<TableName, TableSchema> = {
       { name: 'bySlot', partitionKey: 'listing', sortKey: 'slot' },
     ],
   },
-  sessions: { partitionKey: 'sessionId', indexes: [] },
   // Idempotency-Key records (src/core/idempotency/idempotency.ts), 24 h each.
   idempotency: { partitionKey: 'recordId', indexes: [] },
 };

@@ -9,7 +9,7 @@ import { SeqrFailedError, SeqrRejectedError, SeqrUnavailableError, StoreUnavaila
 import type { PaymentDeps } from '../ports.js';
 import { SeqrError, SeqrTransportError } from '../seqr/errors.js';
 import { epochSeconds, type StoredInvoice } from './invoice.js';
-import { toSeqrRows, type PricedInvoice } from './invoice-request.js';
+import { storedContentsOf, toSeqrRows, type PricedInvoice } from './invoice-request.js';
 import { appLinkOf, qrCodeOf } from './invoice-views.js';
 import { hashToken, newToken } from './tokens.js';
 import { idempotent, type IdempotencyDeps, type IdempotentOutcome } from '../idempotency/idempotency.js';
@@ -71,17 +71,8 @@ export async function createInvoice(deps: CreateInvoiceDeps, invoice: PricedInvo
     status: 'ISSUED',
     version: 1,
     seqrVersion: 0,
-    title: invoice.title,
-    currency: invoice.currency,
-    total: invoice.total,
-    rows: invoice.rows,
+    ...storedContentsOf(invoice),
     qrCode: sent.invoiceQRCode || qrCodeOf(invoiceReference),
-    ...(invoice.clientInvoiceId ? { clientInvoiceId: invoice.clientInvoiceId } : {}),
-    ...(invoice.backUrl ? { backUrl: invoice.backUrl } : {}),
-    ...(invoice.sessionId ? { sessionId: invoice.sessionId } : {}),
-    ...(invoice.footer ? { footer: invoice.footer } : {}),
-    ...(invoice.cashierId ? { cashierId: invoice.cashierId } : {}),
-    ...(invoice.paymentMode ? { paymentMode: invoice.paymentMode } : {}),
     notificationTokenHash: hashToken(notificationToken),
     subscribeTokenHash: hashToken(subscribeToken),
     createdAt: now.toISOString(),

@@ -105,6 +105,22 @@ export interface PricedInvoice {
   paymentMode?: (typeof PAYMENT_MODES)[number];
 }
 
+/** What is stored of an invoice's request: its contents, the optional fields only when given. */
+export function storedContentsOf(invoice: PricedInvoice): Omit<PricedInvoice, 'paymentMode'> & Pick<PricedInvoice, 'paymentMode'> {
+  return {
+    title: invoice.title,
+    currency: invoice.currency,
+    total: invoice.total,
+    rows: invoice.rows,
+    ...(invoice.clientInvoiceId ? { clientInvoiceId: invoice.clientInvoiceId } : {}),
+    ...(invoice.backUrl ? { backUrl: invoice.backUrl } : {}),
+    ...(invoice.sessionId ? { sessionId: invoice.sessionId } : {}),
+    ...(invoice.footer ? { footer: invoice.footer } : {}),
+    ...(invoice.cashierId ? { cashierId: invoice.cashierId } : {}),
+    ...(invoice.paymentMode ? { paymentMode: invoice.paymentMode } : {}),
+  };
+}
+
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }

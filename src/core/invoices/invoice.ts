@@ -1,5 +1,5 @@
 /** The invoice as the core holds it, and the connections subscribed to it. */
-import type { InvoiceStatus } from '../../contract/index.js';
+import type { EventDetailType, InvoiceStatus } from '../../contract/index.js';
 import type { InvoiceRow, PricedInvoice } from './invoice-request.js';
 
 export interface StoredReceipt {
@@ -13,7 +13,7 @@ export interface StoredReceipt {
 export interface StoredInvoice {
   invoiceReference: string;
   status: InvoiceStatus;
-  /** Ours: bumped on every status change; browsers order pushes by it. */
+  /** Ours: bumped on every status change and every completed refund; browsers order pushes by it, events are deduplicated by it. */
   version: number;
   /** SEQR's status version, echoed back as invoiceVersion. */
   seqrVersion: number;
@@ -47,6 +47,31 @@ export interface StoredInvoice {
   refundReservedMinor?: number;
   /** The last receipt document sent with submitPaymentReceipt, as sent. */
   paymentReceipt?: SentReceipt;
+  /**
+   * Events stored with their change and not yet acknowledged by the bus, oldest
+   * first (src/core/events/outbox.ts): written by the same conditional write as
+   * the change, removed once published.
+   */
+  outbox?: OutboxEntry[];
+  /** Epoch ms until which one publisher holds the outbox; another may take it after. */
+  outboxLeaseUntil?: number;
+}
+
+/**
+ * One pending event: what its change alone knows. The invoice's reference,
+ * clientInvoiceId and total are added from the item when it is published.
+ */
+export interface OutboxEntry {
+  detailType: EventDetailType;
+  status: InvoiceStatus;
+  previousStatus?: InvoiceStatus;
+  /** The invoice's version this change made. */
+  version: number;
+  ersReference?: string;
+  /** Refund Completed: the refunded sum after this refund, exact decimal. */
+  refundedTotal?: string;
+  refund?: { refundId: string; amount: string; ersReference: string };
+  occurredAt: string;
 }
 
 /**

@@ -8,14 +8,24 @@ import type { Logger } from '../../log.js';
 import { InvoiceNotFoundError, SeqrFailedError, SeqrRejectedError, SeqrUnavailableError } from '../errors.js';
 import { refreshFromSeqr } from '../payments/payment-status.js';
 import type { InvoiceStore, PaymentDeps } from '../ports.js';
+import { drainOutbox, hasPendingEvents } from '../events/outbox.js';
 import { SeqrError, SeqrTransportError } from '../seqr/errors.js';
 import { isInvoiceReference } from '../subscriptions/subscriber.js';
 import type { StoredInvoice } from './invoice.js';
 
-/** The stored invoice, or not_found naming the path's invoiceReference. */
-export async function loadInvoice(deps: { invoices: InvoiceStore }, invoiceReference: string): Promise<StoredInvoice> {
+/**
+ * The stored invoice, or not_found naming the path's invoiceReference. A path
+ * that publishes (deps with `events`) first drains events an earlier run left
+ * in the outbox (a retry of an operation that failed after its write).
+ */
+export async function loadInvoice(
+  deps: { invoices: InvoiceStore } & Partial<Pick<PaymentDeps, 'events' | 'clock' | 'log'>>,
+  invoiceReference: string,
+): Promise<StoredInvoice> {
   const invoice = isInvoiceReference(invoiceReference) ? await deps.invoices.get(invoiceReference) : undefined;
   if (!invoice) throw new InvoiceNotFoundError('No invoice with that reference.', 'invoiceReference');
+  const { events, clock, log } = deps;
+  if (events && clock && log && hasPendingEvents(invoice)) await drainOutbox({ invoices: deps.invoices, events, clock, log }, invoice);
   return invoice;
 }
 

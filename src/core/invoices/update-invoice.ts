@@ -15,7 +15,7 @@ import type { PaymentDeps } from '../ports.js';
 import { withRetries } from '../retry.js';
 import type { InvoiceSettings } from './create-invoice.js';
 import type { StoredInvoice } from './invoice.js';
-import { toSeqrRows, type PricedInvoice } from './invoice-request.js';
+import { storedContentsOf, toSeqrRows, type PricedInvoice } from './invoice-request.js';
 import { loadInvoice, refreshQuietly, resultCodeOf, seqrFailureOf } from './operations.js';
 import { isFinal } from './status-rules.js';
 import { hashToken, newToken } from './tokens.js';
@@ -64,17 +64,8 @@ export async function updateInvoice(deps: UpdateInvoiceDeps, invoiceReference: s
     }
   }
   const contents: InvoiceContents = {
-    title: invoice.title,
-    currency: invoice.currency,
-    total: invoice.total,
-    rows: invoice.rows,
+    ...storedContentsOf(invoice),
     notificationTokenHash: hashToken(notificationToken),
-    ...(invoice.clientInvoiceId ? { clientInvoiceId: invoice.clientInvoiceId } : {}),
-    ...(invoice.backUrl ? { backUrl: invoice.backUrl } : {}),
-    ...(invoice.sessionId ? { sessionId: invoice.sessionId } : {}),
-    ...(invoice.footer ? { footer: invoice.footer } : {}),
-    ...(invoice.cashierId ? { cashierId: invoice.cashierId } : {}),
-    ...(invoice.paymentMode ? { paymentMode: invoice.paymentMode } : {}),
   };
   let updated: StoredInvoice | undefined;
   try {

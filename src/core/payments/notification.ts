@@ -11,6 +11,7 @@ import type { PaymentDeps } from '../ports.js';
 import { pushToSubscribers } from '../subscriptions/push.js';
 import { statusMessage } from '../../contract/index.js';
 import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
+import { drainOutbox } from '../events/outbox.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -41,6 +42,9 @@ async function invoiceForToken(deps: PaymentDeps, token: string): Promise<Invoic
 export async function confirmPayment(deps: PaymentDeps, invoice: InvoiceSnapshot, log: Logger, deadline: number): Promise<InvoiceSnapshot> {
   if (invoice.status === 'PAID') {
     await pushToSubscribers(deps, statusMessage(invoice));
+    // A repeated notification: the PAID event may still be pending, if the path that stored it failed to publish.
+    const stored = await deps.invoices.get(invoice.invoiceReference).catch((error: unknown) => log.warn('could not read the invoice for its outbox', { error }));
+    if (stored) await drainOutbox(deps, stored);
     return invoice;
   }
   return refreshFromSeqr(deps, invoice, log, { deadline });

@@ -10,6 +10,7 @@ import type { PaymentDeps } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import type { PaymentStatusResult } from '../seqr/merchant-api.js';
 import { pushToSubscribers } from '../subscriptions/push.js';
+import { drainOutbox, publishOutbox } from '../events/outbox.js';
 
 /** Storing a status SEQR has confirmed is retried: a PAID answer has already committed the payment. */
 const STORE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -49,7 +50,11 @@ export function statusUpdateOf(result: PaymentStatusResult): StatusUpdate {
 
 /**
  * Stores a status SEQR gave (retried: SEQR has it already) and, when this call
- * made the change, pushes it. Returns the invoice as it now stands.
+ * made the change, pushes it and publishes its event. This is the one place a
+ * status change is stored: the store writes the change's event into the
+ * invoice's outbox in the same write (src/core/events/outbox.ts), and this
+ * call publishes it, or leaves it for the next path that reads the invoice.
+ * Returns the invoice as it now stands.
  */
 export async function recordStatus<T extends InvoiceSnapshot>(
   deps: PaymentDeps,
@@ -63,7 +68,10 @@ export async function recordStatus<T extends InvoiceSnapshot>(
     updated = await withRetries(
       STORE_RETRY,
       deadline,
-      () => deps.invoices.advanceStatus(invoice.invoiceReference, update, deps.clock.now()),
+      () => {
+        const now = deps.clock.now();
+        return deps.invoices.advanceStatus(invoice.invoiceReference, update, now, { expected: invoice, leaseUntil: now + deps.events.leaseMs });
+      },
       () => true,
       (error, attempt, delayMs) => log.warn('retrying the status update', { attempt, delayMs, error }),
       deps.clock,
@@ -73,10 +81,14 @@ export async function recordStatus<T extends InvoiceSnapshot>(
   }
   if (!updated) {
     // Someone else stored a change first (a duplicate notification, a poll): theirs stands.
-    return (await deps.invoices.get(invoice.invoiceReference)) ?? invoice;
+    const current = await deps.invoices.get(invoice.invoiceReference);
+    if (current) await drainOutbox(deps, current);
+    return current ?? invoice;
   }
   log.info('invoice status changed', { from: invoice.status, to: updated.status, version: updated.version });
+  // The browser first (it waits on a page), then the shop's back end.
   await pushToSubscribers(deps, statusMessage(updated));
+  await publishOutbox(deps, updated);
   return updated;
 }
 

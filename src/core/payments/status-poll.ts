@@ -8,6 +8,7 @@ import { STATUS_CHECK_INTERVAL_MS, isFinal } from '../invoices/status-rules.js';
 import type { PaymentDeps } from '../ports.js';
 import { invoiceForSubscriber } from '../subscriptions/subscriber.js';
 import { StatusNotStoredError, refreshFromSeqr } from './payment-status.js';
+import { drainOutbox } from '../events/outbox.js';
 
 const POLL_SEQR_BUDGET_MS = 5_000;
 
@@ -33,5 +34,7 @@ export async function refreshIfDue<T extends InvoiceSnapshot>(deps: PaymentDeps,
 
 export async function pollStatus(deps: PaymentDeps, invoiceReference: string, token: string | undefined, log: Logger): Promise<StoredInvoice> {
   const invoice = await invoiceForSubscriber(deps, invoiceReference, token);
+  // Events a writer left behind (it failed or died after its write) go now.
+  await drainOutbox(deps, invoice);
   return refreshIfDue(deps, invoice, log, 'status poll');
 }

@@ -39,6 +39,10 @@ export const DIFFERENCE_KINDS: readonly DifferenceKind[] = ['missing_on_our_side
 /** One disagreement between SEQR's detail report and our store. */
 export interface Difference {
   kind: DifferenceKind;
+  /** What disagrees: a payment (an invoice; the default when absent) or a refund. */
+  subject?: 'refund';
+  /** Our refund's id (with its invoice's `invoiceReference`), for a refund. */
+  refundId?: string;
   ersReference?: string;
   invoiceReference?: string;
   /** SalesAmount in SEQR's report (summed when SEQR lists the reference more than once). */
@@ -63,8 +67,11 @@ export interface ReconciliationSummary {
   seqrRows: number;
   /** Rows for other terminals of the reseller (not ours to compare). */
   otherTerminalRows: number;
-  /** Negative rows (refunds): listed, not compared yet. */
+  /** Refund rows (a negative SalesAmount) for our terminal in SEQR's report. */
   refundRows: number;
+  /** Our refunds of this period (SUCCEEDED since the previous period's mark), and how many SEQR lists alike. */
+  storedRefunds?: number;
+  matchedRefunds?: number;
   /** PAID invoices of this period in our store. */
   storedInvoices: number;
   matched: number;
@@ -187,7 +194,21 @@ export interface PeriodInvoice {
   transactionPeriod?: string;
 }
 
+/** A refund SEQR made, as reconciliation sees it. */
+export interface PeriodRefund {
+  invoiceReference: string;
+  refundId: string;
+  /** SEQR's reference of the refund (its report row's ErsReference). */
+  ersReference: string;
+  /** Positive exact decimal, in `currency`. */
+  amount: string;
+  currency: string;
+  completedAt: string;
+}
+
 export interface PeriodInvoices {
+  /** Our SUCCEEDED refunds completed after `after` (ISO 8601; every one when undefined), oldest first. */
+  refundsCompletedAfter(after: string | undefined): Promise<PeriodRefund[]>;
   /** PAID invoices in no period yet, optionally only those stored PAID up to `paidUpTo` (ISO 8601). */
   openPaid(paidUpTo?: string): Promise<PeriodInvoice[]>;
   ofPeriod(transactionPeriodId: string): Promise<PeriodInvoice[]>;

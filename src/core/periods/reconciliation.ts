@@ -13,6 +13,13 @@
  * - missing_on_seqr_side: we have a PAID invoice SEQR's report lacks (and SEQR still says PAID, or cannot be asked);
  * - amount_mismatch: both have it, the amounts differ (compared exactly);
  * - status_mismatch: we have it PAID, the report lacks it and getPaymentStatus says otherwise (e.g. reversed).
+ *
+ * Refunds the same way, as differences with `subject: 'refund'`: the report's
+ * refund rows (a negative SalesAmount; ErsReference is the refund's) against our
+ * SUCCEEDED refunds of the period, those completed after the previous period's
+ * markRequestedAt and up to this one's (plus a later one SEQR lists already):
+ * missing on our side, missing on SEQR's side, amount mismatch (|SalesAmount|
+ * against our refund's amount, exactly).
  */
 import { SeqrError } from '../seqr/errors.js';
 import {
@@ -21,6 +28,7 @@ import {
   type DifferenceKind,
   type PeriodDeps,
   type PeriodInvoice,
+  type PeriodRefund,
   type ReconciliationSummary,
   type StoredPeriod,
   type StoredReport,
@@ -78,6 +86,8 @@ interface SeqrSale {
 
 export interface ComparedRows {
   sales: Map<string, SeqrSale>;
+  /** Refund rows by the refund's ersReference, amounts as SEQR lists them (negative). */
+  refunds: Map<string, SeqrSale>;
   otherTerminalRows: number;
   refundRows: number;
   unreadable: Record<string, string>[];
@@ -86,6 +96,7 @@ export interface ComparedRows {
 /** Sorts the report's rows: our terminal's sales, other terminals', refunds, and rows without a reference. */
 export function saleRows(rows: readonly Record<string, string>[], terminalId: string): ComparedRows {
   const sales = new Map<string, SeqrSale>();
+  const refunds = new Map<string, SeqrSale>();
   let otherTerminalRows = 0;
   let refundRows = 0;
   const unreadable: Record<string, string>[] = [];
@@ -101,20 +112,68 @@ export function saleRows(rows: readonly Record<string, string>[], terminalId: st
       unreadable.push(row);
       continue;
     }
-    if (amount && amount.units < 0n) {
-      refundRows++;
-      continue;
-    }
-    const seen = sales.get(ersReference);
+    const negative = amount !== undefined ? amount.units < 0n : (row.SalesAmount ?? '').trim().startsWith('-');
+    if (negative) refundRows++;
+    const byReference = negative ? refunds : sales;
+    const seen = byReference.get(ersReference);
     if (seen) {
       seen.rows++;
       seen.amount = seen.amount && amount ? addDecimal(seen.amount, amount) : undefined;
       seen.amountText = seen.amount ? formatDecimal(seen.amount) : `${seen.amountText}+${row.SalesAmount ?? ''}`;
     } else {
-      sales.set(ersReference, { ersReference, amount, amountText: row.SalesAmount ?? '', ...(rowTerminal ? { terminalId: rowTerminal } : {}), rows: 1 });
+      byReference.set(ersReference, { ersReference, amount, amountText: row.SalesAmount ?? '', ...(rowTerminal ? { terminalId: rowTerminal } : {}), rows: 1 });
     }
   }
-  return { sales, otherTerminalRows, refundRows, unreadable };
+  return { sales, refunds, otherTerminalRows, refundRows, unreadable };
+}
+
+/** Our refunds of the period against SEQR's refund rows (negative amounts, compared as their absolute value). */
+export function compareRefunds(refunds: readonly PeriodRefund[], compared: ComparedRows): { differences: Difference[]; matched: number } {
+  const differences: Difference[] = [];
+  const seen = new Set<string>();
+  let matched = 0;
+  for (const refund of refunds) {
+    const ours = {
+      subject: 'refund' as const,
+      invoiceReference: refund.invoiceReference,
+      refundId: refund.refundId,
+      ersReference: refund.ersReference,
+      storedAmount: refund.amount,
+      currency: refund.currency,
+    };
+    const row = compared.refunds.get(refund.ersReference);
+    if (!row) {
+      differences.push({ kind: 'missing_on_seqr_side', ...ours });
+      continue;
+    }
+    seen.add(row.ersReference);
+    const storedAmount = parseDecimal(refund.amount);
+    const seqrAmount = row.amount ? { units: -row.amount.units, scale: row.amount.scale } : undefined;
+    if (!seqrAmount || !storedAmount || !decimalsEqual(seqrAmount, storedAmount)) {
+      const notes = [...(row.rows > 1 ? [`SEQR lists this refund ${row.rows} times`] : []), ...(!row.amount ? ['SEQR’s SalesAmount is not a decimal'] : [])];
+      differences.push({ kind: 'amount_mismatch', ...ours, seqrAmount: row.amountText, ...(notes.length ? { note: notes.join('; ') } : {}) });
+      continue;
+    }
+    matched++;
+  }
+  for (const row of compared.refunds.values()) {
+    if (seen.has(row.ersReference)) continue;
+    differences.push({ kind: 'missing_on_our_side', subject: 'refund', ersReference: row.ersReference, seqrAmount: row.amountText, ...(row.terminalId ? { terminalId: row.terminalId } : {}) });
+  }
+  return { differences, matched };
+}
+
+/** When the period before this one (by slot) asked SEQR to mark: our refunds after it belong to this period. */
+async function previousCutoff(deps: PeriodDeps, slot: string): Promise<string | undefined> {
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const { periods, cursor: next } = await deps.store.list(20, cursor);
+    const earlier = periods.find((period) => period.slot < slot && period.transactionPeriodId);
+    if (earlier) return earlier.markRequestedAt ?? earlier.markedAt;
+    if (!next) return undefined;
+    cursor = next;
+  }
+  return undefined;
 }
 
 /** The pure comparison: our invoices of the period against SEQR's sales. */
@@ -188,7 +247,7 @@ function totals(invoices: readonly PeriodInvoice[]): Record<string, string> {
  * Bounded by a count and the run's deadline.
  */
 async function checkStatuses(deps: PeriodDeps, differences: Difference[], deadline: number): Promise<void> {
-  const missing = differences.filter((d) => d.kind === 'missing_on_seqr_side' && d.invoiceReference);
+  const missing = differences.filter((d) => d.kind === 'missing_on_seqr_side' && d.invoiceReference && d.subject !== 'refund');
   let checks = 0;
   for (const difference of missing) {
     if (checks >= deps.settings.maxStatusChecks || deps.clock.now() + deps.settings.callBudgetMs > deadline) {
@@ -267,7 +326,14 @@ export async function reconcilePeriod(
     }
   }
 
-  const { differences, matched } = compare(invoices, compared);
+  // Our refunds of the period: completed since the previous period's mark, up to this one's (or listed by SEQR already).
+  const after = await previousCutoff(deps, period.slot);
+  const refunds = (await deps.invoices.refundsCompletedAfter(after)).filter((refund) => refund.completedAt <= cutoff || compared.refunds.has(refund.ersReference));
+
+  const payments = compare(invoices, compared);
+  const refundResult = compareRefunds(refunds, compared);
+  const { matched } = payments;
+  const differences = [...payments.differences, ...refundResult.differences];
   await checkStatuses(deps, differences, deadline);
   const seqrSalesTotal = [...compared.sales.values()].reduce<Scaled>((sum, sale) => (sale.amount ? addDecimal(sum, sale.amount) : sum), ZERO);
   return {
@@ -277,6 +343,8 @@ export async function reconcilePeriod(
       seqrRows: [...compared.sales.values()].reduce((n, sale) => n + sale.rows, 0) + compared.unreadable.length,
       otherTerminalRows: compared.otherTerminalRows,
       refundRows: compared.refundRows,
+      storedRefunds: refunds.length,
+      matchedRefunds: refundResult.matched,
       storedInvoices: invoices.length,
       matched,
       differences: differences.length,

@@ -11,8 +11,13 @@
  *
  * Reports (FACTS.md §6): wait ~3 s after the mark, executeReport, and on code 2
  * REPORT_NOT_READY wait and ask again, as long as the run's deadline allows (it
- * comes from the function's time-out). A report still not ready is left
- * pending and logged for the alarm; every later run retries it.
+ * comes from the function's time-out) and, when given, for at most `maxWaitMs`
+ * from the report's first ask in this run. The two bounds differ on purpose:
+ * the deadline decides whether a call may start at all, the wait bound only
+ * whether to ask *again*. So every pending report, this period's and every
+ * earlier one's, is asked at least once per run while the function's time-out
+ * allows, however long this run's own period took. A report still not ready is
+ * left pending and logged for the alarm; every later run retries it.
  *
  * Outcomes:
  * - `marked`: this run claimed the slot and SEQR closed the period.
@@ -99,6 +104,13 @@ export interface CloseTransactionPeriodOptions {
   parameters?: Record<string, string>;
   /** Epoch ms by which the run must be done with SEQR (from the function's time-out); 45 s from now when not given. */
   deadline?: number;
+  /**
+   * How long a run keeps asking again for a report that answers 2, counted from
+   * its first ask for that report in this run; unbounded (the deadline only) when
+   * not given. Never stops the first ask: each pending report is asked once per
+   * run whenever the deadline allows.
+   */
+  maxWaitMs?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -129,7 +141,8 @@ export function needsWork(period: StoredPeriod | undefined): period is StoredPer
 export async function closeTransactionPeriod(deps: PeriodDeps, options: CloseTransactionPeriodOptions = {}): Promise<TransactionPeriodOutcome> {
   const { store, clock, settings } = deps;
   const slot = periodSlot(options.scheduledTime, clock.now());
-  const deadline = options.deadline ?? clock.now() + 45_000;
+  const limits: RunLimits = { deadline: options.deadline ?? clock.now() + 45_000, maxWaitMs: options.maxWaitMs ?? Infinity };
+  const { deadline } = limits;
   const claimId = randomUUID();
   const log = deps.log.with({ slot, claimId });
 
@@ -162,7 +175,7 @@ export async function closeTransactionPeriod(deps: PeriodDeps, options: CloseTra
 
   // This period first; its failures fail the run (and the retry resumes them).
   if (needsWork(period)) {
-    const progress = await workOnPeriod(deps, period, claimId, deadline, log);
+    const progress = await workOnPeriod(deps, period, claimId, limits, log);
     Object.assign(outcome, { reports: progress.reports, ...(progress.reconciliation ? { reconciliation: progress.reconciliation } : {}) });
   } else if (period?.transactionPeriodId) {
     const progress = progressOf({ ...period, transactionPeriodId: period.transactionPeriodId });
@@ -170,7 +183,7 @@ export async function closeTransactionPeriod(deps: PeriodDeps, options: CloseTra
   }
 
   // Then earlier periods with reports still pending, oldest first; their failures are logged, not thrown.
-  const earlier = await earlierWork(deps, slot, claimId, deadline, log);
+  const earlier = await earlierWork(deps, slot, claimId, limits, log);
   if (earlier.length > 0) Object.assign(outcome, { earlier });
   return outcome;
 }
@@ -217,7 +230,14 @@ async function mark(
   return { transactionPeriodId, markedAt, recorded };
 }
 
-async function earlierWork(deps: PeriodDeps, slot: string, claimId: string, deadline: number, log: Logger): Promise<PeriodProgress[]> {
+/** The run's two bounds: no SEQR call starts unless it ends by `deadline`; no report is asked again after `maxWaitMs` of asking. */
+interface RunLimits {
+  deadline: number;
+  maxWaitMs: number;
+}
+
+async function earlierWork(deps: PeriodDeps, slot: string, claimId: string, limits: RunLimits, log: Logger): Promise<PeriodProgress[]> {
+  const { deadline } = limits;
   const { periods } = await deps.store.list(deps.settings.lookback);
   const waiting = periods.filter((period) => period.slot !== slot && needsWork(period)).reverse();
   const done: PeriodProgress[] = [];
@@ -225,7 +245,7 @@ async function earlierWork(deps: PeriodDeps, slot: string, claimId: string, dead
     if (deps.clock.now() + deps.settings.callBudgetMs > deadline) break;
     const periodLog = deps.log.with({ slot: period.slot, claimId, transactionPeriodId: period.transactionPeriodId });
     try {
-      done.push(await workOnPeriod(deps, period, claimId, deadline, periodLog));
+      done.push(await workOnPeriod(deps, period, claimId, limits, periodLog));
     } catch (error) {
       periodLog.error(PERIOD_WORK_FAILED_MESSAGE, { error });
     }
@@ -239,10 +259,11 @@ async function workOnPeriod(
   deps: PeriodDeps,
   known: StoredPeriod & { transactionPeriodId: string },
   claimId: string,
-  deadline: number,
+  limits: RunLimits,
   log: Logger,
 ): Promise<PeriodProgress> {
   const { store, clock, settings } = deps;
+  const { deadline } = limits;
   const claimed = await store.claimWork(known.slot, claimId, clock.now(), settings.leaseMs);
   if (!claimed) {
     log.info('transaction period reports being fetched by another run');
@@ -277,7 +298,7 @@ async function workOnPeriod(
     if (pending.length > 0) {
       const pauseUntil = Date.parse(period.markedAt ?? '') + settings.pauseMs;
       if (Number.isFinite(pauseUntil) && pauseUntil > clock.now()) await clock.sleep(pauseUntil - clock.now());
-      const results = await Promise.all(pending.map(([reportId, status]) => fetchReport(deps, period, claimId, reportId, status, deadline, workLog)));
+      const results = await Promise.all(pending.map(([reportId, status]) => fetchReport(deps, period, claimId, reportId, status, limits, workLog)));
       for (const [i, result] of results.entries()) {
         const reportId = pending[i]![0];
         reports[reportId] = result.status;
@@ -342,13 +363,15 @@ async function reconcile(
   }
   // One line per difference, for the alarm and for whoever looks into it.
   for (const difference of differences) log.warn(RECONCILIATION_DIFFERENCE_MESSAGE, { ...difference });
-  const { state, reportId, seqrRows, otherTerminalRows, refundRows, storedInvoices, matched, byKind, seqrSalesTotal, storedTotals } = summary;
+  const { state, reportId, seqrRows, otherTerminalRows, refundRows, storedRefunds, matchedRefunds, storedInvoices, matched, byKind, seqrSalesTotal, storedTotals } = summary;
   log[differences.length > 0 ? 'warn' : 'info'](RECONCILIATION_SUMMARY_MESSAGE, {
     state,
     reportId,
     seqrRows,
     otherTerminalRows,
     refundRows,
+    storedRefunds,
+    matchedRefunds,
     storedInvoices,
     matched,
     differences: differences.length,
@@ -389,10 +412,13 @@ async function fetchReport(
   claimId: string,
   reportId: string,
   known: PeriodReportStatus,
-  deadline: number,
+  limits: RunLimits,
   log: Logger,
 ): Promise<{ status: PeriodReportStatus; report?: StoredReport }> {
   const { clock, settings, store } = deps;
+  const { deadline } = limits;
+  // The wait bound runs from this run's first ask: a run whose own period took long still asks once.
+  let askAgainUntil = Infinity;
   // SEQR's key is transactionPeriodId; TERMINALID goes along when the period was marked for one terminal (006/007).
   const parameters: Record<string, string> = {
     transactionPeriodId: period.transactionPeriodId,
@@ -402,6 +428,7 @@ async function fetchReport(
   let attemptsNow = 0;
   for (;;) {
     if (clock.now() + settings.callBudgetMs > deadline) break;
+    if (attemptsNow === 0) askAgainUntil = clock.now() + limits.maxWaitMs;
     attemptsNow++;
     status.attempts++;
     status.lastTriedAt = iso(clock.now());
@@ -446,6 +473,7 @@ async function fetchReport(
       }
     }
     if (clock.now() + settings.retryDelayMs + settings.callBudgetMs > deadline) break;
+    if (clock.now() + settings.retryDelayMs > askAgainUntil) break;
     await clock.sleep(settings.retryDelayMs);
   }
   await store.saveReportStatus(period.slot, claimId, reportId, status);

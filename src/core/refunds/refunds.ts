@@ -33,7 +33,8 @@ import type { StoredInvoice, StoredRefund } from '../invoices/invoice.js';
 import { refundedTotal } from '../invoices/invoice-views.js';
 import { loadInvoice, resultCodeOf, seqrFailureOf } from '../invoices/operations.js';
 import { formatMinor, isKnownCurrency, minorUnitDigits, toScaled } from '../money.js';
-import type { InvoiceStore, SeqrMerchantApi } from '../ports.js';
+import type { EventPublisher, InvoiceStore, SeqrMerchantApi } from '../ports.js';
+import { publishOutbox } from '../events/outbox.js';
 import { withRetries } from '../retry.js';
 import { SeqrError, SeqrTransportError } from '../seqr/errors.js';
 
@@ -98,15 +99,20 @@ export interface RefundStore {
    * the held amounts, this one included, stay within `totalMinor`. False when not.
    */
   reserve(invoiceReference: string, refund: StoredRefund, totalMinor: bigint, needsMap: boolean): Promise<boolean>;
-  /** PENDING or UNKNOWN → SUCCEEDED with SEQR's ersReference; returns the invoice. */
-  complete(invoiceReference: string, refundId: string, ersReference: string, now: number): Promise<StoredInvoice | undefined>;
+  /**
+   * PENDING or UNKNOWN → SUCCEEDED with SEQR's ersReference; in the same write
+   * the invoice's version is bumped and the Refund Completed event appended to
+   * its outbox (`refundCompletedEntry`, src/core/events/outbox.ts), the outbox
+   * held by the writer until `leaseUntil`. Returns the invoice.
+   */
+  complete(invoiceReference: string, refundId: string, ersReference: string, now: number, leaseUntil?: number): Promise<StoredInvoice | undefined>;
   /** Removes a PENDING refund and its hold: SEQR refused it. */
   release(invoiceReference: string, refundId: string, amountMinor: number): Promise<void>;
   /** PENDING → UNKNOWN: SEQR was asked and did not answer. */
   markUnknown(invoiceReference: string, refundId: string): Promise<void>;
 }
 
-export type RefundDeps = IdempotencyDeps & { seqr: SeqrMerchantApi; invoices: InvoiceStore; refunds: RefundStore };
+export type RefundDeps = IdempotencyDeps & { seqr: SeqrMerchantApi; invoices: InvoiceStore; refunds: RefundStore; events: EventPublisher; log: Logger };
 
 function totalMinorOf(invoice: StoredInvoice): bigint {
   return toScaled(invoice.total, minorUnitDigits(invoice.currency)) ?? 0n;
@@ -227,7 +233,10 @@ async function run(deps: RefundDeps, invoice: StoredInvoice, request: RefundRequ
     stored = await withRetries(
       { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 },
       deps.clock.now() + 8_000,
-      () => deps.refunds.complete(invoice.invoiceReference, refundId, ersReference, deps.clock.now()),
+      () => {
+        const now = deps.clock.now();
+        return deps.refunds.complete(invoice.invoiceReference, refundId, ersReference, now, now + deps.events.leaseMs);
+      },
       () => true,
       (error, attempt, delayMs) => logger.warn('retrying the refund write', { attempt, delayMs, error }),
       deps.clock,
@@ -236,6 +245,8 @@ async function run(deps: RefundDeps, invoice: StoredInvoice, request: RefundRequ
     // SEQR made the refund: the answer says so even though the invoice still shows it PENDING.
     logger.error('refund made at SEQR but not stored as SUCCEEDED', { error, ersReference });
   }
+  // The shop's back end hears it (left in the outbox for the next path if the bus is not reachable now).
+  if (stored) await publishOutbox({ ...deps, log: logger }, stored);
   const done: StoredRefund = { ...refund, state: 'SUCCEEDED', ersReference, completedAt: new Date(deps.clock.now()).toISOString() };
   const after = stored ?? { ...invoice, refunds: { ...invoice.refunds, [refundId]: done } };
   return answerOf(after, after.refunds?.[refundId] ?? done);

@@ -6,10 +6,12 @@
 import { statusMessage } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
 import type { PaymentDeps } from '../ports.js';
+import { drainOutbox } from '../events/outbox.js';
 import { pushToConnection, type PushDeps } from './push.js';
 import { invoiceForSubscriber } from './subscriber.js';
 
 export type SubscriptionDeps = Pick<PaymentDeps, 'invoices' | 'connections' | 'poster' | 'clock' | 'log'>;
+export type SubscribeDeps = SubscriptionDeps & Pick<PaymentDeps, 'events'>;
 
 /** $connect: refuse (throws InvoiceNotFoundError) unless the token is the invoice's subscribe token. */
 export async function connect(deps: SubscriptionDeps, invoiceReference: string | undefined, token: string | undefined, connectionId: string, log: Logger): Promise<void> {
@@ -32,7 +34,7 @@ async function findNewConnection(deps: SubscriptionDeps, connectionId: string) {
 }
 
 /** subscribe: send the current status to this connection. */
-export async function subscribe(deps: SubscriptionDeps, connectionId: string, log: Logger): Promise<boolean> {
+export async function subscribe(deps: SubscribeDeps, connectionId: string, log: Logger): Promise<boolean> {
   const connection = await findNewConnection(deps, connectionId);
   if (!connection) {
     log.warn('subscribe from an unknown connection', { connectionId });
@@ -42,6 +44,8 @@ export async function subscribe(deps: SubscriptionDeps, connectionId: string, lo
   if (!invoice) return false;
   const pushDeps: PushDeps = { ...deps, log: log.with({ invoiceReference: invoice.invoiceReference }) };
   const outcome = await pushToConnection(pushDeps, connection, statusMessage(invoice));
+  // Events a writer left behind go now (the browser has its answer already).
+  await drainOutbox({ ...deps, log: pushDeps.log }, invoice);
   return outcome === 'sent' || outcome === 'skipped';
 }
 

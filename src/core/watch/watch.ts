@@ -13,7 +13,8 @@
  */
 import { RESULT, type InvoiceStatus } from '../../contract/index.js';
 import type { Logger } from '../../log.js';
-import type { StoredInvoice } from '../invoices/invoice.js';
+import { drainOutbox, hasPendingEvents } from '../events/outbox.js';
+import type { InvoiceSnapshot, StoredInvoice } from '../invoices/invoice.js';
 import { resultCodeOf } from '../invoices/operations.js';
 import { STATUS_CHECK_INTERVAL_MS, isFinal } from '../invoices/status-rules.js';
 import { StatusNotStoredError, recordStatus, refreshFromSeqr } from '../payments/payment-status.js';
@@ -121,6 +122,23 @@ async function reschedule(deps: WatchDeps, message: WatchMessage, at: number, st
   return { outcome: 'rescheduled', status, checked, delaySeconds, message };
 }
 
+/**
+ * A final invoice ends its watch once its events are out: a publish that failed
+ * (the bus down) leaves them in the outbox, and with the page closed and no
+ * notification to come, the watch is what publishes them, a round later.
+ */
+async function finalRound(deps: WatchDeps, message: WatchMessage, invoice: InvoiceSnapshot & Pick<StoredInvoice, 'outbox' | 'outboxLeaseUntil'>, checked: boolean, log: Logger): Promise<WatchOutcome> {
+  if (!hasPendingEvents(invoice) || (await drainOutbox(deps, invoice))) return { outcome: 'final', status: invoice.status, checked };
+  const failures = (message.failures ?? 0) + 1;
+  if (failures > MAX_FAILURES) {
+    log.error(WATCH_GAVE_UP_MESSAGE, { reason: 'events', failures });
+    return { outcome: 'gave-up', status: invoice.status, reason: 'events' };
+  }
+  log.warn('invoice final with events still in its outbox; publishing them next round', { failures });
+  const retryMs = Math.min(MAX_CANCEL_RETRY_MS, (deps.settings.intervalMs > 0 ? deps.settings.intervalMs : 5_000) * failures);
+  return reschedule(deps, { ...message, failures }, deps.clock.now() + retryMs, invoice.status, checked);
+}
+
 /** One round of an invoice's watch. Throws only when the store or the queue fails. */
 export async function watchRound(deps: WatchDeps, message: WatchMessage, log: Logger): Promise<WatchOutcome> {
   const invoice = await deps.invoices.get(message.invoiceReference);
@@ -128,11 +146,12 @@ export async function watchRound(deps: WatchDeps, message: WatchMessage, log: Lo
     log.warn('invoice watch: no such invoice');
     return { outcome: 'gone' };
   }
-  if (isFinal(invoice)) return { outcome: 'final', status: invoice.status, checked: false };
+  if (isFinal(invoice)) return finalRound(deps, message, invoice, false, log);
   const now = deps.clock.now();
   if (now >= message.deadline) return timeOut(deps, invoice, message, log);
   const { invoice: current, checked } = deps.settings.intervalMs > 0 ? await askSeqr(deps, invoice, log) : { invoice, checked: false };
-  if (isFinal(current)) return { outcome: 'final', status: current.status, checked };
+  // What recordStatus returned may predate its own publish: read the outbox as it stands now.
+  if (isFinal(current)) return finalRound(deps, message, (await deps.invoices.get(current.invoiceReference)) ?? current, checked, log);
   const next: WatchMessage = { invoiceReference: message.invoiceReference, deadline: message.deadline };
   return reschedule(deps, next, nextRoundAt(deps.settings, message.deadline, deps.clock.now()), current.status, checked);
 }

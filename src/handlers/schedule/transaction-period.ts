@@ -8,8 +8,9 @@
  * (the current minute) or add `parameters` for markTransactionPeriod.
  * Result: the outcome as JSON. A live claim by another run fails the invocation,
  * so Lambda's asynchronous retry comes back after it (failures end in the DLQ).
- * Waiting for reports stops in time for the function's time-out: a report not
- * ready by then stays pending (alarmed) for the next run.
+ * Waiting for reports stops in time for the function's time-out (and after
+ * TRANSACTION_PERIOD_REPORT_MAX_WAIT_MS of asking again, when set): a report not
+ * ready by then stays pending (alarmed) for the next run, which asks again.
  */
 import { FUNCTIONS } from '../../catalog.js';
 import { config, seqrTerminalCredentials } from '../../config.js';
@@ -79,14 +80,16 @@ export function resetTransactionPeriodClient(): void {
 export const handler = async (event: TransactionPeriodEvent | null | undefined, context?: PeriodContext): Promise<TransactionPeriodOutcome> => {
   const started = Date.now();
   const remaining = context?.getRemainingTimeInMillis?.() ?? FUNCTIONS.transactionPeriod.timeoutSeconds * 1000;
-  const maxWait = config.transactionPeriodReportMaxWaitMs;
-  const deadline = Math.min(started + remaining - STORE_RESERVE_MS, maxWait === undefined ? Infinity : started + maxWait);
+  const maxWaitMs = config.transactionPeriodReportMaxWaitMs;
+  // The time-out decides whether a SEQR call may start; the wait bound only how long a not-ready report is asked again.
+  const deadline = started + remaining - STORE_RESERVE_MS;
   const scheduledTime = typeof event?.scheduledTime === 'string' ? event.scheduledTime : undefined;
   const extra = parameters(event?.parameters);
   const result = await closeTransactionPeriod(transactionPeriodDeps(log.with({ function: 'transactionPeriod' })), {
     ...(scheduledTime ? { scheduledTime } : {}),
     ...(extra ? { parameters: extra } : {}),
     deadline,
+    ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
   });
   if (result.outcome === 'in-progress') throw new TransactionPeriodInProgressError(result.slot, result.claimedAt);
   return result;

@@ -1,6 +1,29 @@
 /** What the shop-operation handlers share: the path's invoice, an optional JSON body, the answer. */
-import { jsonBody, rawBody, type HttpEvent } from '../../adapters/http/http.js';
+import { answer, json, jsonBody, rawBody, requestLogger, requireShopKey, type HttpEvent, type HttpResult } from '../../adapters/http/http.js';
+import { seqrFromConfig } from '../../adapters/seqr/client.js';
+import { storeDeps } from '../../adapters/wiring.js';
 import { InvalidRequestError } from '../../core/errors.js';
+import { shopView } from '../../core/invoices/invoice-views.js';
+import type { StoredInvoice } from '../../core/invoices/invoice.js';
+import type { PaymentDeps } from '../../core/ports.js';
+import { log, type Logger } from '../../log.js';
+
+/**
+ * The handler of a shop operation that takes no fields (cancel, commit):
+ * the shop key, an empty body, the operation, the shop's view of the invoice.
+ */
+export function noFieldOperation(operation: (deps: PaymentDeps, invoiceReference: string, log: Logger) => Promise<StoredInvoice>) {
+  const deps = { ...storeDeps(log), seqr: seqrFromConfig };
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const invoiceReference = invoiceReferenceOf(event);
+    const logger = requestLogger(event, log).with({ invoiceReference });
+    return answer(logger, async () => {
+      await requireShopKey(event);
+      requireNoFields(event);
+      return json(200, shopView(await operation({ ...deps, log: logger }, invoiceReference, logger)));
+    });
+  };
+}
 
 export function invoiceReferenceOf(event: HttpEvent): string {
   return event.pathParameters?.invoiceReference ?? '';
