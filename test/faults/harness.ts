@@ -70,6 +70,8 @@ export async function startFaultStack(options: { dataPath?: string; env?: Record
             CONFIRMATION_BUDGET_MS: String(TIMING.confirmationBudgetMs),
             PUSH_TIMEOUT_MS: String(TIMING.pushTimeoutMs),
             WATCH_INTERVAL_MS: String(TIMING.watchIntervalMs),
+            // 10 s of 20 s: how long a writer holds its invoice's outbox before another path may publish it.
+            EVENT_OUTBOX_LEASE_MS: '4000',
           }),
       LOG_LEVEL: 'info',
       ...options.env,
@@ -257,8 +259,10 @@ export interface Outcome {
   notificationPosts: number;
   getPaymentStatusCalls: number;
   injected: number;
-  /** Events published per version: not measurable until the events work is merged. */
-  eventsPerVersion: string;
+  /** Events on the bus per (invoice, version): the most for one version, and stored versions with none. */
+  maxEventsPerVersion: number;
+  eventsMissing: number;
+  events: number;
   seconds: number;
   /** From the pays sent until every payment was settled everywhere (or the wait gave up). */
   settleSeconds: number;
@@ -295,6 +299,17 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, work: 
     }),
   );
   return results;
+}
+
+/** The versions our store wrote for an invoice, from its "invoice status changed" lines (each carries the new version). */
+function byInvoiceVersionsFrom(logs: readonly string[], ref: string): number[] {
+  const versions: number[] = [];
+  for (const line of logs) {
+    if (!line.includes('"invoice status changed"') || !line.includes(ref)) continue;
+    const entry = JSON.parse(line) as { invoiceReference?: string; version?: number };
+    if (entry.invoiceReference === ref && typeof entry.version === 'number') versions.push(entry.version);
+  }
+  return versions;
 }
 
 /** Status changes our store made per invoice, from the handlers' own log lines ("invoice status changed"). */
@@ -343,6 +358,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
   const invocations: Invocation[] = [];
   const stopObserving = observeInvocations({ onEnd: (invocation) => invocations.push({ ...invocation }) });
   const logsFrom = stack.logs.length;
+  const eventsFrom = stack.bus.events.length;
   let settleSeconds = NaN;
   const callsFrom = stack.simulator.calls().length;
   try {
@@ -378,7 +394,30 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
     await clearFaults(stack);
   }
 
-  const stored = await Promise.all(invoices.map((i) => storedStatus(stack, i.invoiceReference)));
+  let stored = await Promise.all(invoices.map((i) => storedStatus(stack, i.invoiceReference)));
+  // Every stored change has its event (at least once). One still in an invoice's outbox (its publish
+  // failed, or its writer's lease still runs) goes out at the next read: the status URL is read for
+  // such an invoice until its events are out, or the wait gives up.
+  const eventCounts = () => {
+    const counts = new Map<string, number>();
+    for (const event of stack.bus.events.slice(eventsFrom)) {
+      const { invoiceReference, version } = event.detail;
+      if (refs.has(invoiceReference)) counts.set(`${invoiceReference}#${version}`, (counts.get(`${invoiceReference}#${version}`) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const missingVersions = (counts: Map<string, number>) =>
+    invoices.flatMap((invoice, i) => {
+      const changes = (byInvoiceVersionsFrom(stack.logs.slice(logsFrom), invoice.invoiceReference));
+      return changes.filter((version) => !counts.has(`${invoice.invoiceReference}#${version}`)).map((version) => ({ invoice, version, i }));
+    });
+  for (const until = Date.now() + 6_000; missingVersions(eventCounts()).length && Date.now() < until; ) {
+    await Promise.all([...new Set(missingVersions(eventCounts()).map((m) => m.invoice))].map((invoice) => fetch(invoice.statusUrl).then((r) => r.arrayBuffer()).catch(() => undefined)));
+    await sleep(250);
+  }
+  stored = await Promise.all(invoices.map((i) => storedStatus(stack, i.invoiceReference)));
+  const counts = eventCounts();
+  const missing = missingVersions(counts);
   const atSeqr = invoices.map((i) => stack.simulator.invoice(i.invoiceReference)!);
   // This scenario's invoices only: a slow answer to an earlier scenario's call may land in this one's time.
   const calls = stack.simulator.calls().slice(callsFrom).filter((c) => c.invoiceReference !== undefined && refs.has(c.invoiceReference));
@@ -414,6 +453,7 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
     const { appendFileSync } = await import('node:fs');
     appendFileSync(process.env.FAULTS_DEBUG_LOG, stack.logs.slice(logsFrom).filter((l) => [...bad].some((r) => l.includes(r)) || /"level":"(warn|error)"/.test(l)).join('\n') + '\n');
   }
+  for (const m of missing.slice(0, 5)) problems.push(`${m.invoice.invoiceReference}: no event for version ${m.version}`);
   if (unattributed) problems.push(`${unattributed} status change log line(s) without an invoiceReference`);
 
   return {
@@ -435,7 +475,9 @@ export async function runScenario(stack: FaultStack, scenario: Scenario): Promis
     notificationPosts: atSeqr.reduce((n, s) => n + s.notifications.length, 0),
     getPaymentStatusCalls: calls.filter((c) => c.operation === 'getPaymentStatus').length,
     injected: calls.filter((c) => c.fault).length,
-    eventsPerVersion: 'n/a (events not merged)',
+    maxEventsPerVersion: Math.max(0, ...counts.values()),
+    eventsMissing: missing.length,
+    events: [...counts.values()].reduce((a, b) => a + b, 0),
     seconds: (Date.now() - started) / 1000,
     settleSeconds,
     problems,
@@ -458,7 +500,7 @@ export function table(title: string, outcomes: readonly Outcome[]): string {
     ['notification POSTs', (o) => o.notificationPosts],
     ['getPaymentStatus (faulted)', (o) => `${o.getPaymentStatusCalls} (${o.injected})`],
     ['5xx', (o) => o.serverErrors],
-    ['events per version', (o) => o.eventsPerVersion],
+    ['events (max per version, missing)', (o) => `${o.events} (${o.maxEventsPerVersion}, ${o.eventsMissing})`],
     ['s', (o) => o.seconds.toFixed(1)],
   ];
   const rows = [columns.map(([name]) => name), ...outcomes.map((o) => columns.map(([, get]) => String(get(o))))];
@@ -486,5 +528,6 @@ export function expectHeld(o: Outcome): void {
     maxIntoPaid: 1,
     problems: [],
   });
+  expect(o.eventsMissing, `${o.scenario}: stored changes without their event`).toBe(0);
   expect(o.maxPaidFramesPerSocket, `${o.scenario}: PAID frames on one socket`).toBeLessThanOrEqual(1);
 }
