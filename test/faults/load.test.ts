@@ -1,5 +1,5 @@
 /**
- * Load: SIZE.load checkouts (200 in CI, 500 in `npm run faults`), each page
+ * Load: SIZE.load checkouts (200 in CI, 350 in `npm run faults`; 500 saturates the one local process), each page
  * with its own subscribed socket and the payment view's 5 s heartbeat, all
  * paid in the same instant, with 10 % of getPaymentStatus calls faulted (SOAP
  * faults, HTTP 503s and dropped connections, seeded). At the deployed timing
