@@ -9,9 +9,13 @@ import { config } from './config.js';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|apikey|shopkey/i;
-/** A field named for an invoice reference carries one (digits) or nothing: a token pasted where a reference goes is not logged. */
+/**
+ * A field named for an invoice reference carries something shaped like one (SEQR's are digits; up to
+ * 32 letters or digits pass) or a note of its length: a token (43 characters, `-` and `_` among them)
+ * pasted where a reference goes is not logged.
+ */
 const REFERENCE_KEY = /invoiceReference$/i;
-const REFERENCE_SHAPE = /^\d{1,32}$/;
+const REFERENCE_SHAPE = /^[A-Za-z0-9]{1,32}$/;
 
 export type LogFields = Record<string, unknown>;
 
