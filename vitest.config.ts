@@ -8,5 +8,8 @@ export default defineConfig({
     // Two cores here and in CI: more workers only make the socket tests flaky.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Every line any suite logs is captured, and scanned for secrets when the run ends.
+    setupFiles: ['./test/support/log-tap.ts'],
+    globalSetup: ['./test/support/log-audit.ts'],
   },
 });

@@ -3,7 +3,7 @@
  * (so a restart loses nothing). Tables come from the same schemas CDK deploys.
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableName } from '../src/catalog.js';
@@ -12,14 +12,46 @@ import { close, listen } from './listen.js';
 
 export interface RunningDynamoDb {
   endpoint: string;
+  /** Whether the endpoint takes connections now. */
+  readonly running: boolean;
+  /**
+   * Stops the endpoint: open connections are cut and new ones refused. With a
+   * data folder dynalite itself is closed (its files flushed and unlocked);
+   * in memory only the listener stops, so the data stays. Stopping twice is a no-op.
+   */
   stop(): Promise<void>;
+  /** Starts it again on the same port and the same data (tests of a store that was briefly down). */
+  start(): Promise<void>;
 }
 
 export async function startDynamoDb(options: { port: number; host?: string; path?: string }): Promise<RunningDynamoDb> {
   if (options.path) mkdirSync(options.path, { recursive: true });
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
   const port = await listen(server, options.port, options.host);
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => close(server) };
+  let running = true;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get running() {
+      return running;
+    },
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      // dynalite's own close() also closes its database; in memory that would lose the data,
+      // so there only the HTTP listener is closed (http.Server's close, under dynalite's).
+      if (options.path) return close(server);
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        http.Server.prototype.close.call(server, () => resolve());
+      });
+    },
+    start: async () => {
+      if (running) return;
+      // dynalite reopens its database on listen after its close (same folder, same data).
+      await listen(server, port, options.host);
+      running = true;
+    },
+  };
 }
 
 export function tableInput(name: string, table: TableName | TableSchema): CreateTableCommandInput {

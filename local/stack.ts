@@ -73,6 +73,8 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   shopApiKey: string;
   websocket: RunningWebSocketGateway;
+  /** dynalite: `stop()` / `start()` take the DynamoDB endpoint down and up again on the same port and data. */
+  dynamo: Pick<RunningDynamoDb, 'stop' | 'start' | 'running'>;
   /** The stand-in for the Lambda Invoke API (LAMBDA_ENDPOINT). */
   lambda: RunningLambdaEndpoint;
   /** The stand-in for SQS (SQS_ENDPOINT), when the watch is on. */
@@ -189,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoDbEndpoint: dynamo.endpoint,
       shopApiKey,
       websocket,
+      dynamo,
       lambda,
       ...(queues ? { queues } : {}),
       bus,

@@ -9,6 +9,13 @@ import { config } from './config.js';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|apikey|shopkey/i;
+/**
+ * A field named for an invoice reference carries something shaped like one (SEQR's are digits; up to
+ * 32 letters or digits pass) or a note of its length: a token (43 characters, `-` and `_` among them)
+ * pasted where a reference goes is not logged.
+ */
+const REFERENCE_KEY = /invoiceReference$/i;
+const REFERENCE_SHAPE = /^[A-Za-z0-9]{1,32}$/;
 
 export type LogFields = Record<string, unknown>;
 
@@ -25,7 +32,9 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined ? '[redacted]' : scrubSecrets(item, depth + 1);
+    if (SECRET_KEY.test(key) && item !== undefined) out[key] = '[redacted]';
+    else if (REFERENCE_KEY.test(key) && typeof item === 'string' && !REFERENCE_SHAPE.test(item)) out[key] = `[not a reference: ${item.length} characters]`;
+    else out[key] = scrubSecrets(item, depth + 1);
   }
   return out;
 }
@@ -49,18 +58,30 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+const taps = new Set<LogSink>();
+
+/**
+ * Also hands every line to `tap`, whatever the sink (the test suites' audit
+ * of all captured lines for secrets); returns the function that removes it.
+ */
+export function addLogTap(tap: LogSink): () => void {
+  taps.add(tap);
+  return () => void taps.delete(tap);
+}
+
 export function createLogger(context: LogFields = {}): Logger {
   const write = (level: Level, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold()) return;
     const instance = config.instance;
-    const line = {
+    const line = JSON.stringify({
       level,
       time: new Date().toISOString(),
       message,
       ...(instance ? { instance } : {}),
       ...(scrubSecrets({ ...context, ...fields }) as object),
-    };
-    sink(JSON.stringify(line));
+    });
+    sink(line);
+    for (const tap of taps) tap(line);
   };
   return {
     debug: (m, f) => write('debug', m, f),

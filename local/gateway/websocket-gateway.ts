@@ -29,7 +29,34 @@ export interface RunningWebSocketGateway {
   callbackUrl: string;
   /** Live connection ids. */
   connectionIds(): string[];
+  /**
+   * A switch for fault tests: the `@connections` API answers 500 (`fail`) or
+   * takes the request and never answers (`hang`, until the caller gives up),
+   * for every request or each with `probability` (seeded); `undefined` turns it off.
+   */
+  setConnectionsFault(fault: ConnectionsFault | undefined): void;
+  /** What the `@connections` API did since the start: posts delivered, failed and hung by the switch. */
+  connectionsCounts(): { delivered: number; failed: number; hung: number };
   stop(): Promise<void>;
+}
+
+export interface ConnectionsFault {
+  mode: 'fail' | 'hang';
+  /** Acts on each request with this probability (default 1). */
+  probability?: number;
+  seed?: number;
+}
+
+/** mulberry32, as the simulator's fault rules draw. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 interface Live {
@@ -82,6 +109,9 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
   const live = new Map<string, Live>();
   // API Gateway takes messages of at most 128 KB.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
+  let fault: { mode: ConnectionsFault['mode']; probability: number; random: () => number } | undefined;
+  const counts = { delivered: 0, failed: 0, hung: 0 };
+  const hanging = new Set<http.ServerResponse>();
 
   const invoke = async (routeKey: string, eventType: WebSocketEvent['requestContext']['eventType'], connectionId: string, extra: Partial<WebSocketEvent>, domainName: string) => {
     const fn = (routes as Record<string, FunctionName>)[routeKey];
@@ -105,6 +135,17 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     if (connectionId === undefined) return answerJson(res, 400, { message: 'Bad Request' });
     const read = await readBody(req, 128 * 1024);
     if (read.kind === 'aborted') return;
+    if (fault && fault.random() < fault.probability) {
+      if (fault.mode === 'fail') {
+        counts.failed += 1;
+        return answerJson(res, 500, { message: 'Internal server error' }, { 'x-amzn-errortype': 'InternalServerErrorException' });
+      }
+      // Taken and never answered: the caller's time-out ends it.
+      counts.hung += 1;
+      hanging.add(res);
+      res.once('close', () => hanging.delete(res));
+      return;
+    }
     const connection = live.get(connectionId);
     if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
       return answerJson(res, 410, { __type: 'GoneException', message: null }, { 'x-amzn-errortype': 'GoneException' });
@@ -113,7 +154,10 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
       if (read.kind === 'tooLarge') return answerJson(res, 413, {}, { 'x-amzn-errortype': 'PayloadTooLargeException' });
       connection.socket.send(read.body.toString('utf8'), (error) => {
         if (error) answerJson(res, 410, { __type: 'GoneException', message: null }, { 'x-amzn-errortype': 'GoneException' });
-        else if (!res.headersSent) res.writeHead(200).end();
+        else if (!res.headersSent) {
+          counts.delivered += 1;
+          res.writeHead(200).end();
+        }
       });
     } else if (req.method === 'GET') {
       answerJson(res, 200, {
@@ -236,7 +280,12 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     url: `ws://localhost:${port}`,
     callbackUrl: `http://localhost:${port}/${stage}`,
     connectionIds: () => [...live.keys()],
+    setConnectionsFault: (next) => {
+      fault = next && { mode: next.mode, probability: next.probability ?? 1, random: seeded(next.seed ?? 1) };
+    },
+    connectionsCounts: () => ({ ...counts }),
     stop: async () => {
+      for (const res of hanging) res.destroy();
       for (const { socket } of live.values()) socket.terminate();
       live.clear();
       wss.close();

@@ -17,6 +17,18 @@ export interface NotifierOptions {
   log: Log;
 }
 
+/** The notificationUrl as logged: its last path segment (the shop's notification token) masked. */
+export function withoutToken(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.pathname = parsed.pathname.replace(/[^/]+$/, '[token]');
+    parsed.search = parsed.search ? '?[query]' : '';
+    return parsed.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
 export class Notifier {
   private readonly stopping = new AbortController();
 
@@ -25,12 +37,16 @@ export class Notifier {
     setMaxListeners(0, this.stopping.signal);
   }
 
-  /** Sends `copies` POSTs at once (duplicates race, as redelivered webhooks do). */
-  async notify(invoice: InvoiceRecord, copies: number): Promise<void> {
+  /**
+   * Sends one POST per entry of `delaysMs`, each after its delay, all at once
+   * (duplicates race, as redelivered webhooks do; a delay is a late notification).
+   */
+  async notify(invoice: InvoiceRecord, delaysMs: readonly number[]): Promise<void> {
     const url = invoice.invoice.notificationUrl;
-    if (!url || copies <= 0) return;
+    if (!url || delaysMs.length === 0) return;
     const results = await Promise.all(
-      Array.from({ length: copies }, async () => {
+      delaysMs.map(async (delayMs) => {
+        await this.wait(delayMs);
         const attempt: NotificationAttempt = { sentAtMs: preciseNow() };
         invoice.notifications.push(attempt);
         const result = await this.post(url, invoice.invoiceReference);
@@ -47,16 +63,30 @@ export class Notifier {
     for (const result of results) {
       if (result.ok) {
         invoice.notificationsSent += 1;
-        this.options.log('info', 'notification sent', { invoiceReference: invoice.invoiceReference, url, status: result.status });
+        this.options.log('info', 'notification sent', { invoiceReference: invoice.invoiceReference, url: withoutToken(url), status: result.status });
       } else {
         invoice.notificationFailures += 1;
-        this.options.log('warn', 'notification failed', { invoiceReference: invoice.invoiceReference, url, error: result.error });
+        this.options.log('warn', 'notification failed', { invoiceReference: invoice.invoiceReference, url: withoutToken(url), error: result.error });
       }
     }
   }
 
   stop(): void {
     this.stopping.abort();
+  }
+
+  /** Waits before a late POST; a stop ends the wait at once (the POST then fails as stopped). */
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private post(url: string, invoiceReference: string): Promise<{ ok: true; status: number } | { ok: false; error: string }> {

@@ -77,7 +77,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
       timers.start(invoice.invoiceReference);
       log('info', 'invoice paid', { invoiceReference: invoice.invoiceReference, ersReference: invoice.payment?.ersReference });
       if (!invoice.invoice.notificationUrl) return Promise.resolve();
-      return notifier.notify(invoice, faults.notificationCopies());
+      return notifier.notify(invoice, faults.notificationPlan(invoice.invoiceReference).delaysMs);
     },
     onConfirmed(invoice) {
       timers.clear(invoice.invoiceReference);
@@ -202,7 +202,7 @@ export async function startSeqrSimulator(input: SimulatorOptions = {}): Promise<
       calls.add({ operation, invoiceReference, resultCode: null, fault: 'invalidXml', receivedAtMs });
       return sendSoapFault(res, 500, 'soap:Client', 'Invalid XML');
     }
-    const drawn = faults.forCall(operation);
+    const drawn = faults.forCall(operation, invoiceReference);
     await sleep(drawn.delayMs);
     if (stopping.signal.aborted) return void req.socket.destroy();
     const answer = drawn.answer;

@@ -6,7 +6,7 @@
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { LocalStack } from '../support/local-stack.js';
 
-export const TABLES = ['seqr-invoices', 'seqr-connections', 'seqr-periods', 'seqr-sessions'] as const;
+export const TABLES = ['seqr-invoices', 'seqr-connections', 'seqr-periods', 'seqr-sessions', 'seqr-idempotency'] as const;
 
 export interface StoreSnapshot {
   /** Table name → its items, each as canonical JSON, sorted. */

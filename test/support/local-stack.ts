@@ -3,6 +3,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
 import { setLogSink } from '../../src/log.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import { tapLine, tapSecret, tapSecretsIn } from './log-tap.js';
 
 export type { LocalStack };
 
@@ -17,9 +18,26 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     // The watch asks SEQR on its own: off unless a test asks for it, so tests that count SEQR's calls see only their own.
     watch: false,
     ...options,
-    simulator: { confirmationWindowMs: 3_000, log: () => undefined, ...options.simulator },
+    // The simulator's lines are not the test's to read unless it asks, but the log audit reads them all.
+    simulator: { confirmationWindowMs: 3_000, ...options.simulator, log: teeTo(options.simulator?.log) },
   });
-  return Object.assign(stack, { logs });
+  tapSecret(stack.shopApiKey);
+  const stop = stack.stop;
+  return Object.assign(stack, {
+    logs,
+    // Before it goes: the notification tokens the simulator was given, for the log audit.
+    stop: async () => {
+      for (const invoice of stack.simulator.invoices()) if (invoice.notificationUrl) tapSecretsIn(invoice.notificationUrl);
+      await stop();
+    },
+  });
+}
+
+function teeTo(log: ((line: string) => void) | undefined): (line: string) => void {
+  return (line) => {
+    tapLine(line);
+    log?.(line);
+  };
 }
 
 export const ORDER = {

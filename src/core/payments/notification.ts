@@ -65,7 +65,8 @@ export async function handleNotification(deps: PaymentDeps, token: string | unde
   }
   logger.info('notification received', { storedStatus: invoice.status });
   try {
-    return await confirmPayment(deps, invoice, logger, receivedAt + (options.confirmationBudgetMs ?? DEFAULT_CONFIRMATION_BUDGET_MS));
+    // The pushes log through deps.log: with the invoice's reference on their lines too.
+    return await confirmPayment({ ...deps, log: logger }, invoice, logger, receivedAt + (options.confirmationBudgetMs ?? DEFAULT_CONFIRMATION_BUDGET_MS));
   } catch (error) {
     // The alarm on this line tells the shop a payment needs a look: SEQR may reverse it
     // (failedAt: seqr), or SEQR has it but our store does not yet (failedAt: store).
