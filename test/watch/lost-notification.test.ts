@@ -33,6 +33,12 @@ describe('a payment whose notification never arrives, with no browser open', () 
     const atSeqr = await simulatorInvoice(stack, invoice.invoiceReference);
     expect(atSeqr).toMatchObject({ status: 'PAID', confirmed: true, reversed: false, notificationsSent: 0 });
     expect(stored?.ersReference).toBe(atSeqr.ersReference);
+    // And the shop's back end hears it: one PAID event on the bus.
+    const published = await eventually(async () => {
+      const found = stack.bus.events.filter((e) => e.detail.invoiceReference === invoice.invoiceReference);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(published?.map((e) => [e['detail-type'], e.detail.status, e.detail.ersReference])).toEqual([['Invoice Status Changed', 'PAID', atSeqr.ersReference]]);
 
     // The chain ends at PAID: no message waits, and SEQR hears nothing more about the invoice.
     expect(await eventually(async () => stack.queues!.pending('watch') === 0, 5_000)).toBe(true);

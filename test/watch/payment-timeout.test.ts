@@ -47,6 +47,12 @@ describe('the payment timeout', () => {
     expect((await simulatorInvoice(stack, invoice.invoiceReference)).status).toBe('CANCELED');
     const cancels = (await seqrCalls(stack, 'cancelInvoice')).filter((c) => c.invoiceReference === invoice.invoiceReference);
     expect(cancels).toEqual([expect.objectContaining({ resultCode: 0 })]);
+    // Published once: Invoice Status Changed, ISSUED → CANCELED, version 2.
+    const published = await eventually(async () => {
+      const found = stack.bus.events.filter((e) => e.detail.invoiceReference === invoice.invoiceReference);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(published?.map((e) => [e['detail-type'], e.detail.status, e.detail.previousStatus, e.detail.version])).toEqual([['Invoice Status Changed', 'CANCELED', 'ISSUED', 2]]);
     // Watched until then: SEQR was asked about it while it was open.
     expect((await seqrCalls(stack, 'getPaymentStatus')).filter((c) => c.invoiceReference === invoice.invoiceReference).length).toBeGreaterThanOrEqual(1);
     expect(await eventually(async () => stack.queues!.pending('watch') === 0, 5_000)).toBe(true);
@@ -78,6 +84,12 @@ describe('the payment timeout', () => {
     expect(cancels.map((c) => c.resultCode)).toEqual([50]);
     expect((await storedInvoice(stack, invoice.invoiceReference)).body.status).toBe('PAID');
     expect(await simulatorInvoice(stack, invoice.invoiceReference)).toMatchObject({ status: 'PAID', confirmed: true, reversed: false, notificationsSent: 0 });
+    // The bus hears PAID, never CANCELED.
+    const published = await eventually(async () => {
+      const found = stack.bus.events.filter((e) => e.detail.invoiceReference === invoice.invoiceReference);
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(published?.map((e) => e.detail.status)).toEqual(['PAID']);
     expect(await eventually(async () => stack.queues!.pending('watch') === 0, 5_000)).toBe(true);
   }, 30_000);
 });

@@ -476,7 +476,7 @@ describe.runIf(BROWSER_TESTS_RUN)('payment view', () => {
     expect((await seqrCalls(socketPage)).paid).toHaveLength(0);
     expect((await seqrCalls(socketPage)).status.map((data) => data.status)).toEqual(['ISSUED']);
     expect((await seqrCalls(pollPage)).paid).toHaveLength(0);
-    expect(api.statusGets(bySocket.ref)).toBe(0);
+    expect(api.statusGets(bySocket.ref)).toBe(socketGetsAtClose);
   });
 
   it('iPhone: when PAID hides the focused pay link, focus moves to the status text, not to <body>', async () => {
