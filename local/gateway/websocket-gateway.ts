@@ -13,6 +13,7 @@ import type { WebSocketEvent, WebSocketResult } from '../../src/handlers/websock
 import { lambdaContext, loadHandler } from '../handlers.js';
 import { close, listen } from '../listen.js';
 import { parseTarget, rawAnswer, readBody } from './http-gateway.js';
+import { seededRandom } from '../seeded-random.js';
 
 export interface WebSocketGatewayOptions {
   port: number;
@@ -47,17 +48,6 @@ export interface ConnectionsFault {
   seed?: number;
 }
 
-/** mulberry32, as the simulator's fault rules draw. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Live {
   socket: WebSocket;
@@ -281,7 +271,7 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     callbackUrl: `http://localhost:${port}/${stage}`,
     connectionIds: () => [...live.keys()],
     setConnectionsFault: (next) => {
-      fault = next && { mode: next.mode, probability: next.probability ?? 1, random: seeded(next.seed ?? 1) };
+      fault = next && { mode: next.mode, probability: next.probability ?? 1, random: seededRandom(next.seed ?? 1) };
     },
     connectionsCounts: () => ({ ...counts }),
     stop: async () => {

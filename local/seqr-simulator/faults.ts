@@ -11,6 +11,7 @@
  * acted are used up.
  */
 import { resultCodeName } from '../../src/contract/index.js';
+import { seededRandom } from '../seeded-random.js';
 
 export type FaultSpec =
   /** Delays the answer by `ms`, or by a uniformly drawn time in [ms, maxMs]. */
@@ -148,17 +149,6 @@ export function parseFaultSpec(input: unknown): { spec: FaultSpec; selection: Fa
   return { spec, selection, count };
 }
 
-/** mulberry32: a small, fast generator; the same seed gives the same draws. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface LiveRule {
   spec: FaultSpec;
@@ -178,7 +168,7 @@ export class FaultRules {
 
   add(input: unknown): FaultRule {
     const { spec, selection, count } = parseFaultSpec(input);
-    const rule: LiveRule = { spec, selection, id: this.nextId++, count, random: generator(selection.seed ?? 1), seen: new Map(), left: new Map(), acted: 0 };
+    const rule: LiveRule = { spec, selection, id: this.nextId++, count, random: seededRandom(selection.seed ?? 1), seen: new Map(), left: new Map(), acted: 0 };
     this.rules.push(rule);
     return view(rule);
   }

@@ -266,26 +266,36 @@ async function invoicesByReference(references: readonly string[]): Promise<Map<s
 /** `refundListing` of an invoice with a SUCCEEDED refund: the partition of the byRefundCompletedAt index. */
 export const REFUND_LISTING = 'refund';
 
-/**
- * Invoices with a refund completed after `after` (ISO 8601; all when undefined):
- * the byRefundCompletedAt index, sorted by each invoice's last refund's completedAt.
- */
-export async function invoicesRefundedAfter(after: string | undefined): Promise<StoredInvoice[]> {
+/** Every invoice reference a keys-only index of the invoices table holds for the key condition, page by page. */
+async function referencesInIndex(indexName: string, keyCondition: string, values: Record<string, unknown>): Promise<string[]> {
   const references: string[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await documentClient().send(
       new QueryCommand({
         TableName: tableName('invoices'),
-        IndexName: 'byRefundCompletedAt',
-        KeyConditionExpression: after ? 'refundListing = :listing AND lastRefundCompletedAt > :after' : 'refundListing = :listing',
-        ExpressionAttributeValues: { ':listing': REFUND_LISTING, ...(after ? { ':after': after } : {}) },
+        IndexName: indexName,
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeValues: values,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
     for (const item of page.Items ?? []) references.push(String(item.invoiceReference));
     start = page.LastEvaluatedKey;
   } while (start);
+  return references;
+}
+
+/**
+ * Invoices with a refund completed after `after` (ISO 8601; all when undefined):
+ * the byRefundCompletedAt index, sorted by each invoice's last refund's completedAt.
+ */
+export async function invoicesRefundedAfter(after: string | undefined): Promise<StoredInvoice[]> {
+  const references = await referencesInIndex(
+    'byRefundCompletedAt',
+    after ? 'refundListing = :listing AND lastRefundCompletedAt > :after' : 'refundListing = :listing',
+    { ':listing': REFUND_LISTING, ...(after ? { ':after': after } : {}) },
+  );
   const found = await invoicesByReference(references);
   return references.flatMap((reference) => (found.has(reference) ? [found.get(reference)!] : []));
 }
@@ -295,21 +305,11 @@ export async function invoicesRefundedAfter(after: string | undefined): Promise<
  * payment first; `paidUpTo` (ISO 8601) leaves out later ones.
  */
 export async function invoicesInTransactionPeriod(transactionPeriod: string, paidUpTo?: string): Promise<StoredInvoice[]> {
-  const references: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName('invoices'),
-        IndexName: 'byTransactionPeriod',
-        KeyConditionExpression: paidUpTo ? 'transactionPeriod = :period AND paidAt <= :upTo' : 'transactionPeriod = :period',
-        ExpressionAttributeValues: { ':period': transactionPeriod, ...(paidUpTo ? { ':upTo': paidUpTo } : {}) },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) references.push(String(item.invoiceReference));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const references = await referencesInIndex(
+    'byTransactionPeriod',
+    paidUpTo ? 'transactionPeriod = :period AND paidAt <= :upTo' : 'transactionPeriod = :period',
+    { ':period': transactionPeriod, ...(paidUpTo ? { ':upTo': paidUpTo } : {}) },
+  );
 
   const found = await invoicesByReference(references);
   // The index lags the table: keep only what the item itself says.
