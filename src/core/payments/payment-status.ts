@@ -88,8 +88,10 @@ export async function recordStatus<T extends InvoiceSnapshot>(
   log.info('invoice status changed', { from: invoice.status, to: updated.status, version: updated.version });
   // The browser first (it waits on a page), then the shop's back end.
   await pushToSubscribers(deps, statusMessage(updated));
-  await publishOutbox(deps, updated);
-  return updated;
+  // As it now stands: what this call published is out of the outbox (a caller such as the watch reads that).
+  if (!(await publishOutbox(deps, updated))) return updated;
+  const { outbox: _published, ...rest } = updated;
+  return rest;
 }
 
 /**

@@ -226,6 +226,23 @@ export function compare(invoices: readonly PeriodInvoice[], compared: ComparedRo
   return { differences, matched };
 }
 
+/** A summary's counts before anything is compared (a report that cannot be read, a period skipped). */
+export function emptyCounts(reconciledAt: string, reportId: string) {
+  return {
+    reconciledAt,
+    reportId,
+    seqrRows: 0,
+    otherTerminalRows: 0,
+    refundRows: 0,
+    storedInvoices: 0,
+    matched: 0,
+    differences: 0,
+    byKind: countByKind([]),
+    seqrSalesTotal: '0.00',
+    storedTotals: {},
+  };
+}
+
 function countByKind(differences: readonly Difference[]): Record<DifferenceKind, number> {
   const counts = Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, 0])) as Record<DifferenceKind, number>;
   for (const difference of differences) counts[difference.kind]++;
@@ -293,19 +310,7 @@ export async function reconcilePeriod(
   deadline: number,
 ): Promise<ReconciliationResult> {
   const reconciledAt = new Date(deps.clock.now()).toISOString();
-  const empty = {
-    reconciledAt,
-    reportId: report.reportId,
-    seqrRows: 0,
-    otherTerminalRows: 0,
-    refundRows: 0,
-    storedInvoices: 0,
-    matched: 0,
-    differences: 0,
-    byKind: countByKind([]),
-    seqrSalesTotal: '0.00',
-    storedTotals: {},
-  };
+  const empty = emptyCounts(reconciledAt, report.reportId);
   if (report.parseError || report.root !== 'TransactionDetails') {
     const error = report.parseError ?? `unexpected report root <${report.root ?? ''}>, expected <TransactionDetails>`;
     return { summary: { state: 'failed', ...empty, error }, differences: [] };

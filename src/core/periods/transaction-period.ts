@@ -39,7 +39,7 @@ import {
   type StoredPeriod,
   type StoredReport,
 } from './ports.js';
-import { reconcilePeriod } from './reconciliation.js';
+import { emptyCounts, reconcilePeriod } from './reconciliation.js';
 import { ReportFormatError, parseReportXml, reportText } from './report-xml.js';
 
 /**
@@ -331,20 +331,7 @@ async function workOnPeriod(
 }
 
 function skipped(deps: PeriodDeps): ReconciliationSummary {
-  return {
-    state: 'skipped',
-    reconciledAt: iso(deps.clock.now()),
-    reportId: deps.settings.reconcileReportId,
-    seqrRows: 0,
-    otherTerminalRows: 0,
-    refundRows: 0,
-    storedInvoices: 0,
-    matched: 0,
-    differences: 0,
-    byKind: { missing_on_our_side: 0, missing_on_seqr_side: 0, amount_mismatch: 0, status_mismatch: 0 },
-    seqrSalesTotal: '0.00',
-    storedTotals: {},
-  };
+  return { state: 'skipped', ...emptyCounts(iso(deps.clock.now()), deps.settings.reconcileReportId) };
 }
 
 async function reconcile(

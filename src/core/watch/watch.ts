@@ -167,8 +167,7 @@ export async function watchRound(deps: WatchDeps, message: WatchMessage, log: Lo
   const now = deps.clock.now();
   if (now >= message.deadline) return timeOut(deps, invoice, message, log);
   const { invoice: current, checked } = deps.settings.intervalMs > 0 ? await askSeqr(deps, invoice, log) : { invoice, checked: false };
-  // What recordStatus returned may predate its own publish: read the outbox as it stands now.
-  if (isFinal(current)) return finalRound(deps, message, (await deps.invoices.get(current.invoiceReference)) ?? current, checked, log);
+  if (isFinal(current)) return finalRound(deps, message, current, checked, log);
   const next: WatchMessage = { invoiceReference: message.invoiceReference, deadline: message.deadline };
   return reschedule(deps, next, nextRoundAt(deps.settings, message.deadline, deps.clock.now()), current.status, checked);
 }
